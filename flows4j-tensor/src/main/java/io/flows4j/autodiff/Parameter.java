@@ -1,0 +1,61 @@
+package io.flows4j.autodiff;
+
+import io.flows4j.tensor.Shape;
+import io.flows4j.tensor.Tensor;
+
+/**
+ * A trainable tensor with a name and a gradient buffer of the same shape. Gradients accumulate
+ * (backward passes add to {@link #grad()}) until {@link #zeroGrad()}; optimizers read the gradient
+ * and update {@link #value()} in place.
+ */
+public final class Parameter {
+  private final String name;
+  private final Tensor value;
+  private final Tensor grad;
+
+  /**
+   * Creates a parameter holding {@code value} (not copied) and a zero gradient.
+   *
+   * @param name dotted path in the module tree, e.g. {@code coupling.3.net.0.weight}
+   */
+  public Parameter(String name, Tensor value) {
+    this.name = name;
+    this.value = value;
+    this.grad = Tensor.zeros(value.shape());
+  }
+
+  /** The dotted name in the module tree. */
+  public String name() {
+    return name;
+  }
+
+  /** The value, updated in place by optimizers. */
+  public Tensor value() {
+    return value;
+  }
+
+  /** The accumulated gradient, same shape as the value. */
+  public Tensor grad() {
+    return grad;
+  }
+
+  /** The shape of the value. */
+  public Shape shape() {
+    return value.shape();
+  }
+
+  /** Number of scalar elements. */
+  public int size() {
+    return value.size();
+  }
+
+  /** Sets the gradient to zero. */
+  public void zeroGrad() {
+    grad.fill(0f);
+  }
+
+  @Override
+  public String toString() {
+    return "Parameter " + name + " " + value.shape();
+  }
+}
