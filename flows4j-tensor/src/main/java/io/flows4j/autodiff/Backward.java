@@ -6,6 +6,10 @@ package io.flows4j.autodiff;
  */
 @FunctionalInterface
 public interface Backward {
-  /** Propagates the output gradient to the inputs. */
-  void run();
+  /**
+   * Propagates the output gradient to the inputs.
+   *
+   * @param out the op's output node; {@code out.grad()} holds {@code d loss / d out}
+   */
+  void run(Var out);
 }

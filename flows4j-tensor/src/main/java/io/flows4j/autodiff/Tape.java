@@ -125,7 +125,8 @@ public final class Tape implements AutoCloseable {
    * output requires one too and {@code rule} is recorded; otherwise nothing is recorded.
    *
    * @param value the op's output value
-   * @param rule the backward rule (may be {@code null} for ops without one)
+   * @param rule the backward rule, which receives the output node (may be {@code null} for ops
+   *     without one)
    * @param inputs the op's inputs
    */
   public static Var result(Tensor value, Backward rule, Var... inputs) {
@@ -170,7 +171,7 @@ public final class Tape implements AutoCloseable {
     g.setFlat(0, g.getFlat(0) + 1f);
     for (int i = rules.size() - 1; i >= 0; i--) {
       if (outputs.get(i).gradOrNull() != null) {
-        rules.get(i).run();
+        rules.get(i).run(outputs.get(i));
       }
     }
   }
