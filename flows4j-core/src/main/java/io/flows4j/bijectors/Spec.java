@@ -1,0 +1,69 @@
+package io.flows4j.bijectors;
+
+import io.flows4j.io.Json;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Builds the JSON description of a bijector ({@link Bijector#spec()}): a {@code "type"} member
+ * followed by hyper-parameters, in the order they are added.
+ */
+public final class Spec {
+  private final Map<String, Json> members = new LinkedHashMap<>();
+
+  private Spec(String type) {
+    members.put("type", Json.of(type));
+  }
+
+  /** Starts a description of a bijector of the given registered type. */
+  public static Spec of(String type) {
+    return new Spec(type);
+  }
+
+  /** Adds an integer member. */
+  public Spec put(String name, long value) {
+    members.put(name, Json.of(value));
+    return this;
+  }
+
+  /** Adds a number member; it must be finite. */
+  public Spec put(String name, double value) {
+    members.put(name, Json.of(value));
+    return this;
+  }
+
+  /** Adds a string member. */
+  public Spec put(String name, String value) {
+    members.put(name, Json.of(value));
+    return this;
+  }
+
+  /** Adds a boolean member. */
+  public Spec put(String name, boolean value) {
+    members.put(name, Json.of(value));
+    return this;
+  }
+
+  /** Adds an array of integers. */
+  public Spec put(String name, int[] values) {
+    List<Json> items = new ArrayList<>(values.length);
+    for (int v : values) {
+      items.add(Json.of(v));
+    }
+    members.put(name, Json.array(items));
+    return this;
+  }
+
+  /** Adds any JSON value (a nested bijector's spec, say). */
+  public Spec put(String name, Json value) {
+    members.put(name, value);
+    return this;
+  }
+
+  /** The finished description. */
+  public Json.Obj build() {
+    return Json.object(members);
+  }
+}
