@@ -1,0 +1,123 @@
+package io.flows4j.optim;
+
+import io.flows4j.autodiff.Parameter;
+import io.flows4j.tensor.Tensor;
+import io.flows4j.tensor.Threads;
+import java.util.List;
+
+/**
+ * Stochastic gradient descent with optional momentum, as PyTorch's {@code torch.optim.SGD} with no
+ * dampening. For each element with gradient {@code g} and value {@code p}:
+ *
+ * <pre>
+ * g   = g + wd * p                         (only when wd &gt; 0)
+ * buf = mu * buf + g                       (only when mu &gt; 0; buf starts at 0, so buf = g at t = 1)
+ * d   = g + mu * buf   if nesterov,   buf   otherwise  (g itself when mu = 0)
+ * p   = p - lr * d
+ * </pre>
+ *
+ * Nesterov's variant is the reformulation of Sutskever et al., "On the importance of initialization
+ * and momentum in deep learning", ICML 2013. With momentum the state holds {@code
+ * "<name>.momentum_buffer"} for every parameter.
+ */
+public final class Sgd extends Optimizer {
+  private final SgdConfig config;
+  private final Tensor[] momentumBuffer;
+
+  /**
+   * Creates an optimizer with zero momentum buffers.
+   *
+   * @throws IllegalArgumentException if the list is empty or holds a parameter twice
+   */
+  public Sgd(List<Parameter> parameters, SgdConfig config) {
+    super("Sgd", parameters, requireConfig(config).learningRate());
+    this.config = config;
+    this.momentumBuffer = config.momentum() > 0 ? newBuffer("momentum_buffer") : null;
+  }
+
+  /** Plain gradient descent with the given learning rate. */
+  public Sgd(List<Parameter> parameters, double learningRate) {
+    this(parameters, SgdConfig.of(learningRate));
+  }
+
+  /** The hyperparameters given at construction (the learning rate may since have changed). */
+  public SgdConfig config() {
+    return config;
+  }
+
+  @Override
+  void update(double lr, long t) {
+    float rate = (float) lr;
+    float l2 = (float) config.weightDecay();
+    float mu = (float) config.momentum();
+    boolean nesterov = config.nesterov();
+    List<Parameter> params = parameters();
+    for (int k = 0; k < params.size(); k++) {
+      Tensor p = params.get(k).value();
+      Tensor g = params.get(k).grad();
+      float[] pa = p.data();
+      int po = p.offset();
+      float[] ga = g.data();
+      int go = g.offset();
+      float[] buf = momentumBuffer == null ? null : momentumBuffer[k].data();
+      int n = p.size();
+      if (n < 2 * AbstractAdam.MIN_PER_TASK) {
+        pass(pa, po, ga, go, buf, 0, n, rate, l2, mu, nesterov);
+      } else {
+        Threads.parallelRange(
+            n,
+            AbstractAdam.MIN_PER_TASK,
+            (from, to) -> pass(pa, po, ga, go, buf, from, to, rate, l2, mu, nesterov));
+      }
+    }
+  }
+
+  private static void pass(
+      float[] p,
+      int po,
+      float[] g,
+      int go,
+      float[] buf,
+      int from,
+      int to,
+      float lr,
+      float l2,
+      float mu,
+      boolean nesterov) {
+    if (buf == null) {
+      if (l2 != 0f) {
+        for (int i = from; i < to; i++) {
+          float pi = p[po + i];
+          p[po + i] = pi - lr * (g[go + i] + l2 * pi);
+        }
+      } else {
+        for (int i = from; i < to; i++) {
+          p[po + i] = p[po + i] - lr * g[go + i];
+        }
+      }
+    } else if (nesterov) {
+      for (int i = from; i < to; i++) {
+        float pi = p[po + i];
+        float gi = l2 != 0f ? g[go + i] + l2 * pi : g[go + i];
+        float b = mu * buf[i] + gi;
+        buf[i] = b;
+        p[po + i] = pi - lr * (gi + mu * b);
+      }
+    } else {
+      for (int i = from; i < to; i++) {
+        float pi = p[po + i];
+        float gi = l2 != 0f ? g[go + i] + l2 * pi : g[go + i];
+        float b = mu * buf[i] + gi;
+        buf[i] = b;
+        p[po + i] = pi - lr * b;
+      }
+    }
+  }
+
+  private static SgdConfig requireConfig(SgdConfig config) {
+    if (config == null) {
+      throw new IllegalArgumentException("Sgd: config must not be null");
+    }
+    return config;
+  }
+}
