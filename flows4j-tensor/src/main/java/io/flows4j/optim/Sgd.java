@@ -72,6 +72,11 @@ public final class Sgd extends Optimizer {
     }
   }
 
+  /**
+   * One fused pass over elements {@code [from, to)}. As in Adam, the loops index every array by the
+   * loop variable alone when the value and gradient start at offset 0, so that C2 vectorizes them;
+   * other offsets take the scalar loop at the end.
+   */
   private static void pass(
       float[] p,
       int po,
@@ -84,33 +89,37 @@ public final class Sgd extends Optimizer {
       float l2,
       float mu,
       boolean nesterov) {
-    if (buf == null) {
-      if (l2 != 0f) {
+    if (po == 0 && go == 0 && l2 == 0f) {
+      if (buf == null) {
         for (int i = from; i < to; i++) {
-          float pi = p[po + i];
-          p[po + i] = pi - lr * (g[go + i] + l2 * pi);
+          p[i] = p[i] - lr * g[i];
+        }
+      } else if (nesterov) {
+        for (int i = from; i < to; i++) {
+          float gi = g[i];
+          float b = mu * buf[i] + gi;
+          buf[i] = b;
+          p[i] = p[i] - lr * (gi + mu * b);
         }
       } else {
         for (int i = from; i < to; i++) {
-          p[po + i] = p[po + i] - lr * g[go + i];
+          float b = mu * buf[i] + g[i];
+          buf[i] = b;
+          p[i] = p[i] - lr * b;
         }
       }
-    } else if (nesterov) {
-      for (int i = from; i < to; i++) {
-        float pi = p[po + i];
-        float gi = l2 != 0f ? g[go + i] + l2 * pi : g[go + i];
+      return;
+    }
+    for (int i = from; i < to; i++) {
+      float pi = p[po + i];
+      float gi = l2 != 0f ? g[go + i] + l2 * pi : g[go + i];
+      float d = gi;
+      if (buf != null) {
         float b = mu * buf[i] + gi;
         buf[i] = b;
-        p[po + i] = pi - lr * (gi + mu * b);
+        d = nesterov ? gi + mu * b : b;
       }
-    } else {
-      for (int i = from; i < to; i++) {
-        float pi = p[po + i];
-        float gi = l2 != 0f ? g[go + i] + l2 * pi : g[go + i];
-        float b = mu * buf[i] + gi;
-        buf[i] = b;
-        p[po + i] = pi - lr * b;
-      }
+      p[po + i] = pi - lr * d;
     }
   }
 
