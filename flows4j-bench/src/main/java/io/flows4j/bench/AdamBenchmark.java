@@ -4,7 +4,7 @@ import io.flows4j.autodiff.Parameter;
 import io.flows4j.optim.Adam;
 import io.flows4j.optim.AdamConfig;
 import io.flows4j.optim.AdamW;
-import io.flows4j.optim.Gradients;
+import io.flows4j.optim.GradientClipping;
 import io.flows4j.optim.Optimizer;
 import io.flows4j.optim.Sgd;
 import io.flows4j.optim.SgdConfig;
@@ -90,6 +90,6 @@ public class AdamBenchmark {
   /** The total gradient norm (clipping with an infinite bound only measures). */
   @Benchmark
   public double gradNorm() {
-    return Gradients.clipGradNorm(params, Double.POSITIVE_INFINITY);
+    return GradientClipping.clipGradNorm(params, Double.POSITIVE_INFINITY);
   }
 }

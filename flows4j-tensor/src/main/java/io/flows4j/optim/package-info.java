@@ -1,7 +1,8 @@
 /**
  * Optimizers that update {@link io.flows4j.autodiff.Parameter}s in place from their accumulated
  * gradients ({@link io.flows4j.optim.Adam}, {@link io.flows4j.optim.AdamW}, {@link
- * io.flows4j.optim.Sgd}), learning-rate schedules, and gradient-norm clipping.
+ * io.flows4j.optim.Sgd}), learning-rate schedules ({@link io.flows4j.optim.LearningRateSchedule})
+ * and gradient-norm clipping ({@link io.flows4j.optim.GradientClipping}).
  *
  * <p>The update formulas follow PyTorch's {@code torch.optim} exactly (same order of operations,
  * float32 arithmetic on the tensors, bias-correction scalars in double), so hyperparameters and
@@ -15,7 +16,7 @@
  * for (...) {
  *   opt.zeroGrad();
  *   try (Tape tape = Tape.record()) { tape.backward(loss(...)); }
- *   Gradients.clipGradNorm(model.parameters(), 1.0);
+ *   GradientClipping.clipGradNorm(model.parameters(), 1.0);
  *   opt.step();
  * }
  * }</pre>

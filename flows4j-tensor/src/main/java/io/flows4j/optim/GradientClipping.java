@@ -4,17 +4,19 @@ import io.flows4j.autodiff.Parameter;
 import io.flows4j.tensor.Checks;
 import io.flows4j.tensor.Tensor;
 import java.util.List;
-import java.util.Optional;
 
-/** Operations on the accumulated gradients of a list of parameters: norm, clipping, checks. */
-public final class Gradients {
+/**
+ * The total norm of the accumulated gradients of a list of parameters, and clipping by it. (To name
+ * the parameter that holds a non-finite gradient, see {@code io.flows4j.autodiff.Gradients}.)
+ */
+public final class GradientClipping {
   /**
    * Added to the norm before dividing, as PyTorch's {@code clip_grad_norm_}, so that a norm just
-   * above {@code maxNorm} is scaled to just below it and a zero norm never divides.
+   * above {@code maxNorm} is scaled to just below it.
    */
   static final double CLIP_EPS = 1e-6;
 
-  private Gradients() {}
+  private GradientClipping() {}
 
   /**
    * The Euclidean norm of all gradients taken together, {@code sqrt(sum over every element of every
@@ -24,7 +26,8 @@ public final class Gradients {
    *     an empty list
    */
   public static double totalNorm(List<Parameter> parameters) {
-    Checks.requireArgument(parameters != null, "Gradients.totalNorm: parameters must not be null");
+    Checks.requireArgument(
+        parameters != null, "GradientClipping.totalNorm: parameters must not be null");
     double sum = 0;
     for (Parameter p : parameters) {
       sum += sumOfSquares(p.grad());
@@ -39,7 +42,7 @@ public final class Gradients {
    * difficulty of training recurrent neural networks", ICML 2013).
    *
    * <p>When the norm is not finite the gradients are left untouched and the non-finite norm is
-   * returned, so the caller can skip the step or stop; {@link #firstNonFinite} names the culprit.
+   * returned, so the caller can skip the step or stop with a message.
    *
    * @param maxNorm the largest norm allowed, {@code > 0} ({@code +Infinity} only measures)
    * @return the total norm before clipping
@@ -47,7 +50,7 @@ public final class Gradients {
    */
   public static double clipGradNorm(List<Parameter> parameters, double maxNorm) {
     Checks.requireArgument(
-        maxNorm > 0, "Gradients.clipGradNorm: maxNorm must be > 0, but was %s", maxNorm);
+        maxNorm > 0, "GradientClipping.clipGradNorm: maxNorm must be > 0, but was %s", maxNorm);
     double norm = totalNorm(parameters);
     if (!Double.isFinite(norm)) {
       return norm;
@@ -65,22 +68,6 @@ public final class Gradients {
       }
     }
     return norm;
-  }
-
-  /**
-   * The name of the first parameter (in list order) whose gradient holds a NaN or an infinity.
-   *
-   * @return that name, or empty when every gradient is finite
-   */
-  public static Optional<String> firstNonFinite(List<Parameter> parameters) {
-    Checks.requireArgument(
-        parameters != null, "Gradients.firstNonFinite: parameters must not be null");
-    for (Parameter p : parameters) {
-      if (!Double.isFinite(sumOfSquares(p.grad()))) {
-        return Optional.of(p.name());
-      }
-    }
-    return Optional.empty();
   }
 
   /**
