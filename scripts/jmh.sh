@@ -4,9 +4,16 @@
 # processor's META-INF/BenchmarkList is found. Arguments go to JMH: a benchmark name pattern and
 # options, e.g.  scripts/jmh.sh AdamBenchmark -p hidden=64      (scripts/jmh.sh -h lists them).
 set -euo pipefail
-root="$(cd "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/.." && pwd)"
+self="${BASH_SOURCE[0]}"
+while [ -L "$self" ]; do
+  link="$(readlink "$self")"
+  case "$link" in /*) self="$link" ;; *) self="$(dirname "$self")/$link" ;; esac
+done
+root="$(cd "$(dirname "$self")/.." && pwd)"
+# shellcheck source=find-jdk.sh
 source "$root/scripts/find-jdk.sh"
 java_home="$(flows4j_find_jdk)" || exit 1
+flows4j_require_maven || exit 1
 cd "$root"
 JAVA_HOME="$java_home" mvn -q -B -ntp -pl flows4j-bench -am -DskipTests -Dspotless.check.skip=true \
   compile dependency:build-classpath -Dmdep.outputFile=target/classpath.txt \
