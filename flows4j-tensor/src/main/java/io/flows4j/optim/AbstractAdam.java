@@ -4,6 +4,7 @@ import io.flows4j.autodiff.Parameter;
 import io.flows4j.tensor.Tensor;
 import io.flows4j.tensor.Threads;
 import java.util.List;
+import java.util.Map;
 
 /** The update shared by {@link Adam} (L2 penalty) and {@link AdamW} (decoupled decay). */
 abstract sealed class AbstractAdam extends Optimizer permits Adam, AdamW {
@@ -18,7 +19,8 @@ abstract sealed class AbstractAdam extends Optimizer permits Adam, AdamW {
   private final Tensor[] expAvg;
   private final Tensor[] expAvgSq;
 
-  AbstractAdam(String name, List<Parameter> parameters, AdamConfig config, boolean decoupled) {
+  AbstractAdam(
+      String name, Map<String, Parameter> parameters, AdamConfig config, boolean decoupled) {
     super(name, parameters, requireConfig(name, config).learningRate());
     this.config = config;
     this.decoupled = decoupled;

@@ -2,6 +2,7 @@ package io.flows4j.optim;
 
 import io.flows4j.autodiff.Parameter;
 import java.util.List;
+import java.util.Map;
 
 /**
  * AdamW: Adam with decoupled weight decay (Loshchilov and Hutter, "Decoupled Weight Decay
@@ -21,11 +22,22 @@ import java.util.List;
  */
 public final class AdamW extends AbstractAdam {
   /**
-   * Creates an optimizer with zero moments.
+   * Creates an optimizer with zero moments over named parameters; the names key the {@link
+   * #state()} (use full dotted paths, such as a module's named parameters).
+   *
+   * @throws IllegalArgumentException if there are no parameters or one appears twice
+   */
+  public AdamW(Map<String, Parameter> parameters, AdamConfig config) {
+    super("AdamW", parameters, config, true);
+  }
+
+  /**
+   * Creates an optimizer with zero moments over a list of parameters, keyed in the state by {@code
+   * "<index>.<name>"}.
    *
    * @throws IllegalArgumentException if the list is empty or holds a parameter twice
    */
   public AdamW(List<Parameter> parameters, AdamConfig config) {
-    super("AdamW", parameters, config, true);
+    this(byIndex("AdamW", parameters), config);
   }
 }

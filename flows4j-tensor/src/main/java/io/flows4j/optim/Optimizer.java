@@ -5,13 +5,10 @@ import io.flows4j.tensor.Checks;
 import io.flows4j.tensor.ShapeMismatchException;
 import io.flows4j.tensor.Tensor;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * Updates a fixed list of parameters in place from their accumulated gradients, one {@link #step()}
@@ -23,9 +20,12 @@ import java.util.Set;
  *
  * <p>The state that training needs to resume (the step count and every per-parameter buffer, such
  * as Adam's moments) is exchanged as named tensors by {@link #state()} and {@link #loadState}: the
- * step count as {@code "step"} (shape {@code [1]}), the buffers as {@code "<parameter
- * name>.<buffer>"} with the parameter's shape ({@code "dense.0.weight.exp_avg"}). Hyperparameters
- * and the schedule are not part of the state: they belong to the code that builds the optimizer.
+ * step count as {@code "step"} (shape {@code [1]}), the buffers as {@code "<key>.<buffer>"} with
+ * the parameter's shape. The key of a parameter is its name in the map given to the constructor
+ * (use the module's full dotted paths, e.g. {@code "coupling.3.net.0.weight.exp_avg"}), or {@code
+ * "<index>.<name>"} when the parameters are given as a list ({@code "7.weight.exp_avg"}).
+ * Hyperparameters and the schedule are not part of the state: they belong to the code that builds
+ * the optimizer.
  */
 public abstract sealed class Optimizer permits AbstractAdam, Sgd {
   /** Key of the step count in {@link #state()}. */
@@ -36,6 +36,7 @@ public abstract sealed class Optimizer permits AbstractAdam, Sgd {
 
   private final String opName;
   private final List<Parameter> params;
+  private final List<String> keys;
   private final Map<String, Tensor[]> buffers = new LinkedHashMap<>();
   private double learningRate;
   private LearningRateSchedule schedule;
@@ -43,23 +44,53 @@ public abstract sealed class Optimizer permits AbstractAdam, Sgd {
 
   /**
    * @param opName the optimizer's name for messages
-   * @throws IllegalArgumentException if the list is empty or holds a parameter twice
+   * @param named the parameters by state key, in update order
+   * @throws IllegalArgumentException if there are no parameters or one appears twice
    */
-  Optimizer(String opName, List<Parameter> parameters, double learningRate) {
+  Optimizer(String opName, Map<String, Parameter> named, double learningRate) {
     this.opName = opName;
-    Checks.requireArgument(parameters != null, "%s: parameters must not be null", opName);
+    Checks.requireArgument(named != null, "%s: parameters must not be null", opName);
     Checks.requireArgument(
-        !parameters.isEmpty(), "%s: parameter list must not be empty, but was empty", opName);
-    Set<Parameter> seen = Collections.newSetFromMap(new IdentityHashMap<>());
-    for (Parameter p : parameters) {
-      Checks.requireArgument(p != null, "%s: parameters must not contain null", opName);
-      // The same object twice would be updated twice per step, which is never what was meant.
+        !named.isEmpty(), "%s: parameter list must not be empty, but was empty", opName);
+    Map<Parameter, String> seen = new IdentityHashMap<>();
+    List<Parameter> ps = new ArrayList<>();
+    List<String> ks = new ArrayList<>();
+    for (Map.Entry<String, Parameter> e : named.entrySet()) {
+      Parameter p = e.getValue();
       Checks.requireArgument(
-          seen.add(p), "%s: each parameter must appear once, but '%s' appears twice", opName, p);
+          p != null && e.getKey() != null, "%s: parameters and names must not be null", opName);
+      // The same object twice would be updated twice per step, which is never what was meant.
+      String before = seen.putIfAbsent(p, e.getKey());
+      Checks.requireArgument(
+          before == null,
+          "%s: each parameter must appear once, but '%s' and '%s' are the same parameter",
+          opName,
+          before,
+          e.getKey());
+      ps.add(p);
+      ks.add(e.getKey());
     }
-    this.params = List.copyOf(parameters);
+    this.params = List.copyOf(ps);
+    this.keys = List.copyOf(ks);
     requireLearningRate(learningRate);
     this.learningRate = learningRate;
+  }
+
+  /**
+   * Keys a list of parameters by {@code "<index>.<name>"}: names alone may repeat (every layer has
+   * a {@code weight}).
+   *
+   * @throws IllegalArgumentException if the list is null or holds null
+   */
+  static Map<String, Parameter> byIndex(String opName, List<Parameter> parameters) {
+    Checks.requireArgument(parameters != null, "%s: parameters must not be null", opName);
+    Map<String, Parameter> named = new LinkedHashMap<>();
+    for (int i = 0; i < parameters.size(); i++) {
+      Parameter p = parameters.get(i);
+      Checks.requireArgument(p != null, "%s: parameters must not contain null", opName);
+      named.put(i + "." + p.name(), p);
+    }
+    return named;
   }
 
   /**
@@ -142,20 +173,10 @@ public abstract sealed class Optimizer permits AbstractAdam, Sgd {
    * A copy of the state needed to resume training: {@code "step"} and one tensor per parameter and
    * buffer, in a stable order.
    *
-   * @throws IllegalStateException if two parameters share a name (the state would be ambiguous) or
-   *     the step count exceeds 2^24, the largest a float32 tensor holds exactly
+   * @throws IllegalStateException if the step count exceeds 2^24, the largest a float32 tensor
+   *     holds exactly
    */
   public final Map<String, Tensor> state() {
-    Set<String> names = new HashSet<>();
-    for (Parameter p : params) {
-      if (!names.add(p.name())) {
-        throw new IllegalStateException(
-            opName
-                + ".state: parameter names must be unique to name the state, but '"
-                + p.name()
-                + "' appears twice");
-      }
-    }
     if (steps > MAX_EXACT_STEP) {
       throw new IllegalStateException(
           opName + ".state: step count must be <= 2^24 to be saved exactly, but was " + steps);
@@ -164,7 +185,7 @@ public abstract sealed class Optimizer permits AbstractAdam, Sgd {
     state.put(STEP_KEY, Tensor.of(new float[] {steps}, 1));
     for (Map.Entry<String, Tensor[]> b : buffers.entrySet()) {
       for (int i = 0; i < params.size(); i++) {
-        state.put(key(params.get(i), b.getKey()), b.getValue()[i].copy());
+        state.put(key(i, b.getKey()), b.getValue()[i].copy());
       }
     }
     return state;
@@ -198,8 +219,9 @@ public abstract sealed class Optimizer permits AbstractAdam, Sgd {
     List<String> expected = new ArrayList<>();
     expected.add(STEP_KEY);
     for (Map.Entry<String, Tensor[]> b : buffers.entrySet()) {
-      for (Parameter p : params) {
-        String k = key(p, b.getKey());
+      for (int i = 0; i < params.size(); i++) {
+        Parameter p = params.get(i);
+        String k = key(i, b.getKey());
         expected.add(k);
         Tensor t = state.get(k);
         Checks.requireArgument(t != null, "%s: missing tensor '%s'", op, k);
@@ -222,7 +244,7 @@ public abstract sealed class Optimizer permits AbstractAdam, Sgd {
     }
     for (Map.Entry<String, Tensor[]> b : buffers.entrySet()) {
       for (int i = 0; i < params.size(); i++) {
-        b.getValue()[i].copyFrom(state.get(key(params.get(i), b.getKey())));
+        b.getValue()[i].copyFrom(state.get(key(i, b.getKey())));
       }
     }
     steps = (long) s;
@@ -230,7 +252,7 @@ public abstract sealed class Optimizer permits AbstractAdam, Sgd {
 
   /**
    * Creates one zero buffer per parameter with the parameter's shape, saved in the state under
-   * {@code "<parameter name>.<suffix>"}.
+   * {@code "<key>.<suffix>"}.
    */
   final Tensor[] newBuffer(String suffix) {
     Tensor[] b = new Tensor[params.size()];
@@ -249,13 +271,13 @@ public abstract sealed class Optimizer permits AbstractAdam, Sgd {
   private String describeKeys() {
     StringBuilder sb = new StringBuilder("'").append(STEP_KEY).append("'");
     for (String suffix : buffers.keySet()) {
-      sb.append(" and '<parameter>.").append(suffix).append("'");
+      sb.append(" and '<key>.").append(suffix).append("'");
     }
     return sb.toString();
   }
 
-  private static String key(Parameter p, String suffix) {
-    return p.name() + "." + suffix;
+  private String key(int index, String suffix) {
+    return keys.get(index) + "." + suffix;
   }
 
   private void requireLearningRate(double lr) {

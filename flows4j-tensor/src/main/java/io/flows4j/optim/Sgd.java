@@ -4,6 +4,7 @@ import io.flows4j.autodiff.Parameter;
 import io.flows4j.tensor.Tensor;
 import io.flows4j.tensor.Threads;
 import java.util.List;
+import java.util.Map;
 
 /**
  * Stochastic gradient descent with optional momentum, as PyTorch's {@code torch.optim.SGD} with no
@@ -18,21 +19,32 @@ import java.util.List;
  *
  * Nesterov's variant is the reformulation of Sutskever et al., "On the importance of initialization
  * and momentum in deep learning", ICML 2013. With momentum the state holds {@code
- * "<name>.momentum_buffer"} for every parameter.
+ * "<key>.momentum_buffer"} for every parameter (see {@link Optimizer}).
  */
 public final class Sgd extends Optimizer {
   private final SgdConfig config;
   private final Tensor[] momentumBuffer;
 
   /**
-   * Creates an optimizer with zero momentum buffers.
+   * Creates an optimizer with zero momentum buffers over named parameters; the names key the {@link
+   * #state()} (use full dotted paths, such as a module's named parameters).
+   *
+   * @throws IllegalArgumentException if there are no parameters or one appears twice
+   */
+  public Sgd(Map<String, Parameter> parameters, SgdConfig config) {
+    super("Sgd", parameters, requireConfig(config).learningRate());
+    this.config = config;
+    this.momentumBuffer = config.momentum() > 0 ? newBuffer("momentum_buffer") : null;
+  }
+
+  /**
+   * Creates an optimizer with zero momentum buffers over a list of parameters, keyed in the state
+   * by {@code "<index>.<name>"}.
    *
    * @throws IllegalArgumentException if the list is empty or holds a parameter twice
    */
   public Sgd(List<Parameter> parameters, SgdConfig config) {
-    super("Sgd", parameters, requireConfig(config).learningRate());
-    this.config = config;
-    this.momentumBuffer = config.momentum() > 0 ? newBuffer("momentum_buffer") : null;
+    this(byIndex("Sgd", parameters), config);
   }
 
   /** Plain gradient descent with the given learning rate. */

@@ -11,12 +11,12 @@
  * training.
  *
  * <pre>{@code
- * Optimizer opt = new Adam(model.parameters(), AdamConfig.of(1e-3));
+ * Optimizer opt = new Adam(model.namedParameters(), AdamConfig.of(1e-3)); // names key the state
  * opt.setSchedule(new WarmupSchedule(500, new CosineSchedule(1e-3, 1e-5, 10_000)));
  * for (...) {
  *   opt.zeroGrad();
  *   try (Tape tape = Tape.record()) { tape.backward(loss(...)); }
- *   GradientClipping.clipGradNorm(model.parameters(), 1.0);
+ *   GradientClipping.clipGradNorm(opt.parameters(), 1.0);
  *   opt.step();
  * }
  * }</pre>

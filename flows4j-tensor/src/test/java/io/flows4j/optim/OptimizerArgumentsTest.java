@@ -53,6 +53,7 @@ class OptimizerArgumentsTest {
     assertThatThrownBy(() -> new Sgd(List.of(), 1e-3))
         .hasMessage("Sgd: parameter list must not be empty, but was empty");
     assertThatThrownBy(() -> new AdamW(List.of(W, W), AdamConfig.of(1e-3)))
-        .hasMessage("AdamW: each parameter must appear once, but 'Parameter w [3]' appears twice");
+        .hasMessage(
+            "AdamW: each parameter must appear once, but '0.w' and '1.w' are the same parameter");
   }
 }

@@ -80,31 +80,46 @@ class OptimizerStateTest {
     assertThat(adam.state().keySet())
         .containsExactly(
             "step",
-            "layer.weight.exp_avg",
-            "layer.bias.exp_avg",
-            "layer.weight.exp_avg_sq",
-            "layer.bias.exp_avg_sq");
+            "0.layer.weight.exp_avg",
+            "1.layer.bias.exp_avg",
+            "0.layer.weight.exp_avg_sq",
+            "1.layer.bias.exp_avg_sq");
     assertThat(new Sgd(params(1), 1e-3).state().keySet()).containsExactly("step");
     assertThat(new Sgd(params(1), SgdConfig.of(1e-3).withMomentum(0.5)).state().keySet())
-        .containsExactly("step", "layer.weight.momentum_buffer", "layer.bias.momentum_buffer");
+        .containsExactly("step", "0.layer.weight.momentum_buffer", "1.layer.bias.momentum_buffer");
+  }
+
+  @Test
+  void namedParametersKeyTheStateByTheirNames() {
+    List<Parameter> ps = params(1);
+    Map<String, Parameter> named = new LinkedHashMap<>();
+    named.put("encoder.0.weight", ps.get(0));
+    named.put("encoder.0.bias", ps.get(1));
+    assertThat(new AdamW(named, AdamConfig.of(1e-3)).state().keySet())
+        .containsExactly(
+            "step",
+            "encoder.0.weight.exp_avg",
+            "encoder.0.bias.exp_avg",
+            "encoder.0.weight.exp_avg_sq",
+            "encoder.0.bias.exp_avg_sq");
   }
 
   @Test
   void stateIsACopy() {
     Optimizer adam = new Adam(params(2), 1e-3);
     Map<String, Tensor> state = adam.state();
-    state.get("layer.bias.exp_avg").fill(5f);
-    assertThat(adam.state().get("layer.bias.exp_avg").toArray()).containsOnly(0f);
+    state.get("1.layer.bias.exp_avg").fill(5f);
+    assertThat(adam.state().get("1.layer.bias.exp_avg").toArray()).containsOnly(0f);
   }
 
   @Test
   void refusesAMissingTensor() {
     Optimizer adam = new Adam(params(3), 1e-3);
     Map<String, Tensor> state = new LinkedHashMap<>(adam.state());
-    state.remove("layer.bias.exp_avg_sq");
+    state.remove("1.layer.bias.exp_avg_sq");
     assertThatThrownBy(() -> adam.loadState(state))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Adam.loadState: missing tensor 'layer.bias.exp_avg_sq'");
+        .hasMessage("Adam.loadState: missing tensor '1.layer.bias.exp_avg_sq'");
   }
 
   @Test
@@ -114,7 +129,7 @@ class OptimizerStateTest {
     assertThatThrownBy(() -> sgd.loadState(state))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "Sgd.loadState: unexpected tensor 'layer.weight.exp_avg'; this optimizer's state holds"
+            "Sgd.loadState: unexpected tensor '0.layer.weight.exp_avg'; this optimizer's state holds"
                 + " 'step'");
   }
 
@@ -123,15 +138,15 @@ class OptimizerStateTest {
     Optimizer adam = new Adam(params(5), 1e-3);
     Map<String, Tensor> state = new LinkedHashMap<>(adam.state());
     state.put("step", Tensor.of(new float[] {7f}, 1));
-    state.get("layer.weight.exp_avg").fill(1f);
-    state.put("layer.bias.exp_avg", Tensor.zeros(4));
+    state.get("0.layer.weight.exp_avg").fill(1f);
+    state.put("1.layer.bias.exp_avg", Tensor.zeros(4));
     assertThatThrownBy(() -> adam.loadState(state))
         .isInstanceOf(ShapeMismatchException.class)
         .hasMessage(
-            "Adam.loadState: tensor 'layer.bias.exp_avg' must have the parameter's shape [3], but"
+            "Adam.loadState: tensor '1.layer.bias.exp_avg' must have the parameter's shape [3], but"
                 + " was [4]");
     assertThat(adam.stepCount()).isZero();
-    assertThat(adam.state().get("layer.weight.exp_avg").toArray()).containsOnly(0f);
+    assertThat(adam.state().get("0.layer.weight.exp_avg").toArray()).containsOnly(0f);
   }
 
   @Test
@@ -143,14 +158,11 @@ class OptimizerStateTest {
   }
 
   @Test
-  void refusesToSaveAmbiguousNames() {
+  void repeatedNamesInAListGetDistinctKeys() {
     Random rng = new Random(7);
     Optimizer adam =
         new Adam(List.of(randomParameter("w", rng, 2), randomParameter("w", rng, 2)), 1e-3);
-    assertThatThrownBy(adam::state)
-        .isInstanceOf(IllegalStateException.class)
-        .hasMessage(
-            "Adam.state: parameter names must be unique to name the state, but 'w' appears"
-                + " twice");
+    assertThat(adam.state().keySet())
+        .containsExactly("step", "0.w.exp_avg", "1.w.exp_avg", "0.w.exp_avg_sq", "1.w.exp_avg_sq");
   }
 }
