@@ -39,11 +39,6 @@ public final class JsonLine {
     return this;
   }
 
-  /** The raw JSON text of a field's value, or {@code null} if absent (for tests and callers). */
-  public String raw(String key) {
-    return fields.get(key);
-  }
-
   @Override
   public String toString() {
     StringBuilder sb = new StringBuilder("{");

@@ -55,7 +55,11 @@ public final class Main implements Runnable {
 
   /** Runs the command line and exits with its status (2 usage error, 1 failure). */
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    System.exit(
+        run(
+            args,
+            new PrintWriter(System.out, true, System.out.charset()),
+            new PrintWriter(System.err, true, System.err.charset())));
   }
 
   /**

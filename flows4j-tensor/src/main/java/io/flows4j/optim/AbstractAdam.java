@@ -39,8 +39,8 @@ abstract sealed class AbstractAdam extends Optimizer permits Adam, AdamW {
     double beta2 = config.beta2();
     double wd = config.weightDecay();
     // Scalars are formed in double and rounded once to float, as PyTorch passes Python floats.
-    double biasCorrection1 = 1 - Math.pow(beta1, t);
-    double biasCorrection2 = 1 - Math.pow(beta2, t);
+    double biasCorrection1 = 1 - Math.pow(beta1, (double) t);
+    double biasCorrection2 = 1 - Math.pow(beta2, (double) t);
     float stepSize = (float) (lr / biasCorrection1);
     float bc2Sqrt = (float) Math.sqrt(biasCorrection2);
     float b1 = (float) beta1;

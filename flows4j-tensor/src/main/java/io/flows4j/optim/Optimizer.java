@@ -52,7 +52,7 @@ public abstract sealed class Optimizer permits AbstractAdam, Sgd {
     Checks.requireArgument(named != null, "%s: parameters must not be null", opName);
     Checks.requireArgument(
         !named.isEmpty(), "%s: parameter list must not be empty, but was empty", opName);
-    Map<Parameter, String> seen = new IdentityHashMap<>();
+    IdentityHashMap<Parameter, String> seen = new IdentityHashMap<>();
     List<Parameter> ps = new ArrayList<>();
     List<String> ks = new ArrayList<>();
     for (Map.Entry<String, Parameter> e : named.entrySet()) {

@@ -28,6 +28,7 @@ public record StepDecaySchedule(double initial, long every, double gamma)
   @Override
   public double at(long step) {
     ScheduleChecks.requireStep("StepDecaySchedule", step);
-    return initial * Math.pow(gamma, step / every);
+    long decays = step / every; // whole periods completed
+    return initial * Math.pow(gamma, (double) decays);
   }
 }
