@@ -1,16 +1,23 @@
 package io.flows4j.bench;
 
+import io.flows4j.autodiff.ArithmeticOps;
+import io.flows4j.autodiff.MathOps;
 import io.flows4j.autodiff.Parameter;
+import io.flows4j.autodiff.Reductions;
+import io.flows4j.autodiff.Tape;
+import io.flows4j.autodiff.Var;
+import io.flows4j.nn.MLP;
 import io.flows4j.optim.Adam;
 import io.flows4j.optim.AdamConfig;
 import io.flows4j.tensor.Checks;
 import io.flows4j.tensor.Tensor;
 import io.flows4j.tensor.Threads;
-import io.flows4j.tensor.kernels.Gemm;
-import io.flows4j.tensor.kernels.Kernels;
+import io.flows4j.tensor.kernels.Activation;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Random;
+import java.util.Map;
+import java.util.SplittableRandom;
 
 /**
  * The MLP training step of BENCHMARKS.md: 8 independent MLPs {@code d_in -> h -> h -> d_out} (ReLU
@@ -24,9 +31,9 @@ import java.util.Random;
  * <p>FLOP per step = {@code 6 * batch * sum of in * out} over every layer (2 forward, 4 backward),
  * as in BENCHMARKS.md; efficiency = that at 116 GFLOP/s per thread over the measured median.
  *
- * <p>This version computes the forward and backward passes with explicit calls to the start-up
- * SGEMM ({@link Kernels#gemm()}); it is the engine's own baseline until the autodiff ops and {@code
- * io.flows4j.nn.MLP} land, when the step is to be written with them.
+ * <p>The step is what a training loop does: {@link MLP#forward} on a recording {@link Tape} (one
+ * fused linear + bias + activation op per layer), the loss from autodiff ops, {@code
+ * tape.backward}, then {@link Adam#step()} over all parameters.
  */
 public final class MlpBench {
   /** Number of MLPs trained together. */
@@ -121,180 +128,56 @@ public final class MlpBench {
         .put("loss", trainer.lastLoss);
   }
 
-  /** The 8 MLPs, their data, buffers and optimizer. */
+  /** The 8 MLPs, their fixed data and the optimizer. */
   static final class Trainer {
-    private final int batch;
-    private final int[] widths;
-    private final Gemm gemm = Kernels.gemm();
-    private final Parameter[][] weight = new Parameter[MLPS][3];
-    private final Parameter[][] bias = new Parameter[MLPS][3];
-    private final float[][] input = new float[MLPS][];
-    private final float[][] target = new float[MLPS][];
-    // acts[l]: input of layer l (acts[0] = x) and, for l = 3, the output.
-    private final float[][] acts = new float[4][];
-    private final float[][] grads = new float[4][];
+    private final List<MLP> mlps = new ArrayList<>();
+    private final Tensor[] input = new Tensor[MLPS];
+    private final Tensor[] target = new Tensor[MLPS];
     private final Adam adam;
     double lastLoss = Double.NaN;
 
     Trainer(Size size, long seed) {
-      this.batch = size.batch;
-      this.widths = size.widths();
-      Random rng = new Random(seed);
-      List<Parameter> all = new ArrayList<>();
+      SplittableRandom rng = new SplittableRandom(seed);
+      Map<String, Parameter> all = new LinkedHashMap<>();
       for (int k = 0; k < MLPS; k++) {
-        for (int l = 0; l < 3; l++) {
-          int fanIn = widths[l];
-          int fanOut = widths[l + 1];
-          // PyTorch's nn.Linear default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for W and b.
-          float bound = (float) (1 / Math.sqrt(fanIn));
-          weight[k][l] =
-              new Parameter("mlp" + k + "." + l + ".weight", uniform(rng, bound, fanOut, fanIn));
-          bias[k][l] = new Parameter("mlp" + k + "." + l + ".bias", uniform(rng, bound, fanOut));
-          all.add(weight[k][l]);
-          all.add(bias[k][l]);
+        MLP mlp = new MLP(size.widths(), Activation.RELU, rng.nextLong());
+        mlps.add(mlp);
+        for (Map.Entry<String, Parameter> e : mlp.namedParameters().entrySet()) {
+          all.put("mlp" + k + "." + e.getKey(), e.getValue());
         }
-        input[k] = gaussian(rng, batch * widths[0]);
-        target[k] = gaussian(rng, batch * widths[3]);
-      }
-      for (int l = 1; l < 4; l++) {
-        acts[l] = new float[batch * widths[l]];
-        grads[l] = new float[batch * widths[l]];
+        input[k] = gaussian(rng, size.batch, size.in);
+        target[k] = gaussian(rng, size.batch, size.out);
       }
       adam = new Adam(all, AdamConfig.of(1e-3));
+    }
+
+    /** All parameters, keyed {@code mlp<k>.<layer>.weight|bias}. */
+    List<Parameter> parameters() {
+      return adam.parameters();
     }
 
     /** One training step of all MLPs; records the loss. */
     void step() {
       adam.zeroGrad();
-      double loss = 0;
-      for (int k = 0; k < MLPS; k++) {
-        loss += forwardBackward(k);
+      try (Tape tape = Tape.record()) {
+        Var loss = null;
+        for (int k = 0; k < MLPS; k++) {
+          Var y = mlps.get(k).forward(tape.input(input[k]));
+          Var mse = Reductions.mean(MathOps.square(ArithmeticOps.sub(y, tape.input(target[k]))));
+          loss = loss == null ? mse : ArithmeticOps.add(loss, mse);
+        }
+        tape.backward(loss);
+        lastLoss = loss.item();
       }
       adam.step();
-      lastLoss = loss;
     }
 
-    private double forwardBackward(int k) {
-      acts[0] = input[k];
-      for (int l = 0; l < 3; l++) {
-        int in = widths[l];
-        int out = widths[l + 1];
-        float[] y = acts[l + 1];
-        Tensor w = weight[k][l].value();
-        Tensor b = bias[k][l].value();
-        // y = x W^T + b: fill with the bias, then beta = 1 accumulates the product onto it.
-        for (int r = 0; r < batch; r++) {
-          System.arraycopy(b.data(), b.offset(), y, r * out, out);
-        }
-        gemm.sgemm(
-            false,
-            true,
-            batch,
-            out,
-            in,
-            1f,
-            acts[l],
-            0,
-            in,
-            w.data(),
-            w.offset(),
-            in,
-            1f,
-            y,
-            0,
-            out);
-        if (l < 2) {
-          for (int i = 0; i < y.length; i++) {
-            y[i] = Math.max(y[i], 0f);
-          }
-        }
-      }
-      // loss = mean((y - t)^2); dy = 2 (y - t) / (batch * out)
-      float[] y = acts[3];
-      float[] dy = grads[3];
-      float[] t = target[k];
-      double sum = 0;
-      float scale = 2f / y.length;
-      for (int i = 0; i < y.length; i++) {
-        float d = y[i] - t[i];
-        sum += (double) d * d;
-        dy[i] = scale * d;
-      }
-      for (int l = 2; l >= 0; l--) {
-        int in = widths[l];
-        int out = widths[l + 1];
-        float[] dz = grads[l + 1];
-        Tensor gw = weight[k][l].grad();
-        Tensor gb = bias[k][l].grad();
-        // dW += dZ^T X, db += column sums of dZ
-        gemm.sgemm(
-            true,
-            false,
-            out,
-            in,
-            batch,
-            1f,
-            dz,
-            0,
-            out,
-            acts[l],
-            0,
-            in,
-            1f,
-            gw.data(),
-            gw.offset(),
-            in);
-        for (int r = 0; r < batch; r++) {
-          for (int j = 0; j < out; j++) {
-            gb.data()[gb.offset() + j] += dz[r * out + j];
-          }
-        }
-        if (l > 0) {
-          // dX = dZ W, then through the ReLU of the layer below: zero where its output was 0.
-          Tensor w = weight[k][l].value();
-          float[] dx = grads[l];
-          gemm.sgemm(
-              false,
-              false,
-              batch,
-              in,
-              out,
-              1f,
-              dz,
-              0,
-              out,
-              w.data(),
-              w.offset(),
-              in,
-              0f,
-              dx,
-              0,
-              in);
-          float[] h = acts[l];
-          for (int i = 0; i < dx.length; i++) {
-            if (h[i] <= 0f) {
-              dx[i] = 0f;
-            }
-          }
-        }
-      }
-      return sum / y.length;
-    }
-
-    private static Tensor uniform(Random rng, float bound, int... dims) {
-      Tensor t = Tensor.zeros(dims);
+    private static Tensor gaussian(SplittableRandom rng, int rows, int cols) {
+      Tensor t = Tensor.zeros(rows, cols);
       for (int i = 0; i < t.size(); i++) {
-        t.setFlat(i, (2 * rng.nextFloat() - 1) * bound);
+        t.setFlat(i, (float) rng.nextGaussian());
       }
       return t;
-    }
-
-    private static float[] gaussian(Random rng, int n) {
-      float[] x = new float[n];
-      for (int i = 0; i < n; i++) {
-        x[i] = (float) rng.nextGaussian();
-      }
-      return x;
     }
   }
 }
