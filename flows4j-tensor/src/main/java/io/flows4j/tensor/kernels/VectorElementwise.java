@@ -11,7 +11,7 @@ import jdk.incubator.vector.VectorSpecies;
  * code of the superclass. Methods not overridden here (reductions in double, the along-an-axis
  * kernels) did not gain from vectors or need double accumulation, and are the scalar ones.
  *
- * <p>Transcendental functions use {@code lanewise(EXP / TANH / LOG / EXPM1 / LOG1P)}, which HotSpot
+ * <p>Transcendental functions use {@code lanewise(EXP / LOG / TANH / EXPM1 / LOG1P)}, which HotSpot
  * compiles to short-vector math routines on x86; {@code docs/design-notes.md} records how they
  * compare with {@link Math} loops on this JDK.
  */
@@ -48,60 +48,89 @@ final class VectorElementwise extends ScalarElementwise {
     super.log(x, xOff + i, y, yOff + i, n - i);
   }
 
+  // Each activation's loop is a method of its own: one method holding all eight loops grew past
+  // what C2 inlines, and its later loops fell back to boxed vectors (several times slower).
+
   @Override
   public void activation(Activation f, float[] x, int xOff, float[] y, int yOff, int n) {
-    int i = 0;
     int bound = S.loopBound(n);
-    switch (f) {
-      case IDENTITY -> {
-        System.arraycopy(x, xOff, y, yOff, n);
-        return;
-      }
-      case RELU -> {
-        for (; i < bound; i += S.length()) {
-          FloatVector.fromArray(S, x, xOff + i).max(0f).intoArray(y, yOff + i);
-        }
-      }
-      case LEAKY_RELU -> {
-        // max(x, a x) equals leaky ReLU for a slope a in (0, 1).
-        for (; i < bound; i += S.length()) {
-          FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-          v.max(v.mul(Activation.LEAKY_SLOPE)).intoArray(y, yOff + i);
-        }
-      }
-      case ELU -> {
-        for (; i < bound; i += S.length()) {
-          FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-          v.lanewise(VectorOperators.EXPM1)
-              .blend(v, v.compare(VectorOperators.GT, 0f))
-              .intoArray(y, yOff + i);
-        }
-      }
-      case TANH -> {
-        for (; i < bound; i += S.length()) {
-          FloatVector.fromArray(S, x, xOff + i)
-              .lanewise(VectorOperators.TANH)
-              .intoArray(y, yOff + i);
-        }
-      }
-      case SIGMOID -> {
-        for (; i < bound; i += S.length()) {
-          sigmoid(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
-        }
-      }
-      case SOFTPLUS -> {
-        for (; i < bound; i += S.length()) {
-          softplus(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
-        }
-      }
-      case LIPSWISH -> {
-        for (; i < bound; i += S.length()) {
-          FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-          v.mul(sigmoid(v)).mul(INV_LIPSWISH).intoArray(y, yOff + i);
-        }
-      }
-    }
+    int i =
+        switch (f) {
+          case IDENTITY -> {
+            System.arraycopy(x, xOff, y, yOff, n);
+            yield n;
+          }
+          case RELU -> relu(x, xOff, y, yOff, bound);
+          case LEAKY_RELU -> leakyRelu(x, xOff, y, yOff, bound);
+          case ELU -> elu(x, xOff, y, yOff, bound);
+          case TANH -> tanh(x, xOff, y, yOff, bound);
+          case SIGMOID -> sigmoid(x, xOff, y, yOff, bound);
+          case SOFTPLUS -> softplus(x, xOff, y, yOff, bound);
+          case LIPSWISH -> lipSwish(x, xOff, y, yOff, bound);
+        };
     super.activation(f, x, xOff + i, y, yOff + i, n - i);
+  }
+
+  private static int relu(float[] x, int xOff, float[] y, int yOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector.fromArray(S, x, xOff + i).max(0f).intoArray(y, yOff + i);
+    }
+    return i;
+  }
+
+  private static int leakyRelu(float[] x, int xOff, float[] y, int yOff, int bound) {
+    int i = 0;
+    // max(x, a x) equals leaky ReLU for a slope a in (0, 1).
+    for (; i < bound; i += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+      v.max(v.mul(Activation.LEAKY_SLOPE)).intoArray(y, yOff + i);
+    }
+    return i;
+  }
+
+  private static int elu(float[] x, int xOff, float[] y, int yOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+      v.lanewise(VectorOperators.EXPM1)
+          .blend(v, v.compare(VectorOperators.GT, 0f))
+          .intoArray(y, yOff + i);
+    }
+    return i;
+  }
+
+  private static int tanh(float[] x, int xOff, float[] y, int yOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector.fromArray(S, x, xOff + i).lanewise(VectorOperators.TANH).intoArray(y, yOff + i);
+    }
+    return i;
+  }
+
+  private static int sigmoid(float[] x, int xOff, float[] y, int yOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      sigmoid(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
+    }
+    return i;
+  }
+
+  private static int softplus(float[] x, int xOff, float[] y, int yOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      softplus(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
+    }
+    return i;
+  }
+
+  private static int lipSwish(float[] x, int xOff, float[] y, int yOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+      v.mul(sigmoid(v)).mul(INV_LIPSWISH).intoArray(y, yOff + i);
+    }
+    return i;
   }
 
   @Override
@@ -116,71 +145,109 @@ final class VectorElementwise extends ScalarElementwise {
       float[] gradIn,
       int giOff,
       int n) {
-    int i = 0;
-    int bound = S.loopBound(n);
-    switch (f) {
-      case IDENTITY -> {
-        add(gradIn, giOff, gradOut, gOff, gradIn, giOff, n);
-        return;
-      }
-      case RELU -> {
-        for (; i < bound; i += S.length()) {
-          VectorMask<Float> pos =
-              FloatVector.fromArray(S, x, xOff + i).compare(VectorOperators.GT, 0f);
-          FloatVector gi = FloatVector.fromArray(S, gradIn, giOff + i);
-          FloatVector go = FloatVector.fromArray(S, gradOut, gOff + i);
-          gi.add(go, pos).intoArray(gradIn, giOff + i);
-        }
-      }
-      case LEAKY_RELU -> {
-        FloatVector slope = FloatVector.broadcast(S, Activation.LEAKY_SLOPE);
-        for (; i < bound; i += S.length()) {
-          VectorMask<Float> pos =
-              FloatVector.fromArray(S, x, xOff + i).compare(VectorOperators.GT, 0f);
-          FloatVector d = slope.blend(1f, pos);
-          accumulate(gradOut, gOff + i, d, gradIn, giOff + i);
-        }
-      }
-      case ELU -> {
-        for (; i < bound; i += S.length()) {
-          VectorMask<Float> pos =
-              FloatVector.fromArray(S, x, xOff + i).compare(VectorOperators.GT, 0f);
-          FloatVector d = FloatVector.fromArray(S, y, yOff + i).add(1f).blend(1f, pos);
-          accumulate(gradOut, gOff + i, d, gradIn, giOff + i);
-        }
-      }
-      case TANH -> {
-        for (; i < bound; i += S.length()) {
-          FloatVector t = FloatVector.fromArray(S, y, yOff + i);
-          FloatVector d = t.neg().fma(t, ONE);
-          accumulate(gradOut, gOff + i, d, gradIn, giOff + i);
-        }
-      }
-      case SIGMOID -> {
-        for (; i < bound; i += S.length()) {
-          FloatVector s = FloatVector.fromArray(S, y, yOff + i);
-          FloatVector d = s.mul(s.neg().add(1f));
-          accumulate(gradOut, gOff + i, d, gradIn, giOff + i);
-        }
-      }
-      case SOFTPLUS -> {
-        for (; i < bound; i += S.length()) {
-          FloatVector d = sigmoid(FloatVector.fromArray(S, x, xOff + i));
-          accumulate(gradOut, gOff + i, d, gradIn, giOff + i);
-        }
-      }
-      case LIPSWISH -> {
-        for (; i < bound; i += S.length()) {
-          FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-          FloatVector s = sigmoid(v);
-          // (s + x s (1 - s)) / 1.1
-          FloatVector d = v.mul(s).mul(s.neg().add(1f)).add(s).mul(INV_LIPSWISH);
-          accumulate(gradOut, gOff + i, d, gradIn, giOff + i);
-        }
-      }
+    if (f == Activation.IDENTITY) {
+      add(gradIn, giOff, gradOut, gOff, gradIn, giOff, n);
+      return;
     }
+    int bound = S.loopBound(n);
+    int i =
+        switch (f) {
+          case IDENTITY -> throw new AssertionError("handled above");
+          case RELU -> reluBackward(x, xOff, gradOut, gOff, gradIn, giOff, bound);
+          case LEAKY_RELU -> leakyReluBackward(x, xOff, gradOut, gOff, gradIn, giOff, bound);
+          case ELU -> eluBackward(x, xOff, y, yOff, gradOut, gOff, gradIn, giOff, bound);
+          case TANH -> tanhBackward(y, yOff, gradOut, gOff, gradIn, giOff, bound);
+          case SIGMOID -> sigmoidBackward(y, yOff, gradOut, gOff, gradIn, giOff, bound);
+          case SOFTPLUS -> softplusBackward(x, xOff, gradOut, gOff, gradIn, giOff, bound);
+          case LIPSWISH -> lipSwishBackward(x, xOff, gradOut, gOff, gradIn, giOff, bound);
+        };
     super.activationBackward(
         f, x, xOff + i, y, yOff + i, gradOut, gOff + i, gradIn, giOff + i, n - i);
+  }
+
+  private static int reluBackward(
+      float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      VectorMask<Float> pos = FloatVector.fromArray(S, x, xOff + i).compare(VectorOperators.GT, 0f);
+      FloatVector gi = FloatVector.fromArray(S, gradIn, giOff + i);
+      gi.add(FloatVector.fromArray(S, gradOut, gOff + i), pos).intoArray(gradIn, giOff + i);
+    }
+    return i;
+  }
+
+  private static int leakyReluBackward(
+      float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int bound) {
+    int i = 0;
+    FloatVector slope = FloatVector.broadcast(S, Activation.LEAKY_SLOPE);
+    for (; i < bound; i += S.length()) {
+      VectorMask<Float> pos = FloatVector.fromArray(S, x, xOff + i).compare(VectorOperators.GT, 0f);
+      accumulate(gradOut, gOff + i, slope.blend(ONE, pos), gradIn, giOff + i);
+    }
+    return i;
+  }
+
+  private static int eluBackward(
+      float[] x,
+      int xOff,
+      float[] y,
+      int yOff,
+      float[] gradOut,
+      int gOff,
+      float[] gradIn,
+      int giOff,
+      int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      VectorMask<Float> pos = FloatVector.fromArray(S, x, xOff + i).compare(VectorOperators.GT, 0f);
+      FloatVector d = FloatVector.fromArray(S, y, yOff + i).add(ONE).blend(ONE, pos);
+      accumulate(gradOut, gOff + i, d, gradIn, giOff + i);
+    }
+    return i;
+  }
+
+  private static int tanhBackward(
+      float[] y, int yOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector t = FloatVector.fromArray(S, y, yOff + i);
+      accumulate(gradOut, gOff + i, t.neg().fma(t, ONE), gradIn, giOff + i);
+    }
+    return i;
+  }
+
+  private static int sigmoidBackward(
+      float[] y, int yOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector s = FloatVector.fromArray(S, y, yOff + i);
+      // s (1 - s) = s - s^2
+      accumulate(gradOut, gOff + i, s.neg().fma(s, s), gradIn, giOff + i);
+    }
+    return i;
+  }
+
+  private static int softplusBackward(
+      float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector d = sigmoid(FloatVector.fromArray(S, x, xOff + i));
+      accumulate(gradOut, gOff + i, d, gradIn, giOff + i);
+    }
+    return i;
+  }
+
+  private static int lipSwishBackward(
+      float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+      FloatVector s = sigmoid(v);
+      // (s + x s (1 - s)) / 1.1
+      FloatVector d = v.mul(s).mul(ONE.sub(s)).add(s).mul(INV_LIPSWISH);
+      accumulate(gradOut, gOff + i, d, gradIn, giOff + i);
+    }
+    return i;
   }
 
   @Override
@@ -258,16 +325,6 @@ final class VectorElementwise extends ScalarElementwise {
       FloatVector.fromArray(S, x, xOff + i).fma(va, vb).intoArray(y, yOff + i);
     }
     super.scaleShift(x, xOff + i, alpha, beta, y, yOff + i, n - i);
-  }
-
-  @Override
-  public float max(float[] x, int xOff, int n) {
-    int i = 0;
-    FloatVector m = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
-    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-      m = m.max(FloatVector.fromArray(S, x, xOff + i));
-    }
-    return Math.max(m.reduceLanes(VectorOperators.MAX), super.max(x, xOff + i, n - i));
   }
 
   /** {@code gradIn += gradOut * d} for one vector. */
