@@ -420,7 +420,7 @@ abstract class ElementwiseContractTest {
   }
 
   @Test
-  @DisplayName("a reference function is not its own check: the derivative table is not trivial")
+  @DisplayName("the test's derivative table matches finite differences of its activation table")
   void derivativeReferenceIsNumericallyRight() {
     // Guards the test's own tables against a shared mistake with the kernels.
     for (Activation f : Activation.values()) {
