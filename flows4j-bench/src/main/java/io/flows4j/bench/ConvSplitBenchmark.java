@@ -20,8 +20,8 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Where splitting a convolution's batch over threads starts to pay: 16 sequences of length 128,
- * kernel 3, with the channel count setting the work per sample ({@code 2 C^2 3 128} FLOPs: 98 k at
- * C = 16, 393 k at 32, 1.6 M at 64, 6.3 M at 128). {@code oneTask} runs the whole batch on the
+ * kernel 3, with the channel count setting the work per sample ({@code 2 C^2 3 128} FLOPs: 197 k at
+ * C = 16, 786 k at 32, 3.1 M at 64, 12.6 M at 128). {@code oneTask} runs the whole batch on the
  * caller; {@code taskPerSample} hands each sample to the pool as its own task (every sample a
  * one-sample call, so the kernel's own threshold does not interfere). Compare the two at {@code
  * threads=2}.

@@ -33,9 +33,11 @@ import java.util.Arrays;
  */
 public final class Conv1d {
   /**
-   * Smallest forward work (in FLOPs) worth a task of its own when the batch is split over threads.
+   * Smallest forward work (in FLOPs) worth a task of its own when the batch is split over threads:
+   * about 0.4 ms at the speed of a vector GEMM on small shapes, enough to amortise waking an idle
+   * pool worker ({@code docs/design-notes.md}).
    */
-  static final long MIN_FLOPS_PER_TASK = 2_000_000L;
+  static final long MIN_FLOPS_PER_TASK = 16_000_000L;
 
   private Conv1d() {}
 

@@ -268,39 +268,38 @@ class Conv1dTest {
   @DisplayName(
       "the batch split over 2 threads gives the 1-thread result and the reference; seed 121")
   void parallelBatch() {
-    Case c = new Case("parallel", 16, 16, 200, 16, 3, Conv1dSpec.same(3, 2, 1), true, null);
-    int[] lengths = new int[16];
-    for (int b = 0; b < 16; b++) {
-      lengths[b] = 200 - 9 * b;
-    }
+    int batch = 4;
+    int ch = 32;
+    int len = 1024;
+    int[] lengths = {1024, 1000, 517, 3};
+    Case c = new Case("parallel", batch, ch, len, ch, 5, Conv1dSpec.same(5, 2, 1), true, lengths);
     long flops = 2L * c.cout * c.cin * c.kernel * c.len;
     int perTask = (int) ((Conv1d.MIN_FLOPS_PER_TASK + flops - 1) / flops);
     int saved = Threads.count();
     try {
       Threads.setCount(2);
       assertThat(Threads.tasksFor(c.batch, perTask)).as("this case must split").isEqualTo(2);
-      Tensor x = random(121, 16, 16, 200);
-      Tensor w = random(122, 16, 16, 3);
-      Tensor bias = random(123, 16);
-      Tensor mask = mask(200, lengths);
-      Tensor r = random(124, 16, 16, 200);
+      Tensor x = random(121, batch, ch, len);
+      Tensor w = random(122, ch, ch, 5);
+      Tensor bias = random(123, ch);
+      Tensor mask = mask(len, lengths);
+      Tensor r = random(124, batch, ch, len);
       Tensor[] two = run(x, w, bias, mask, c.spec, r);
       Threads.setCount(1);
       Tensor[] one = run(x, w, bias, mask, c.spec, r);
       for (int i = 0; i < 4; i++) {
-        assertThat(two[i].allClose(one[i], (float) (TOL * 16))).as("output %d", i).isTrue();
+        assertThat(two[i].allClose(one[i], (float) (TOL * 64))).as("output %d", i).isTrue();
       }
-      Case cm = new Case("parallel", 16, 16, 200, 16, 3, c.spec, true, lengths);
       assertClose(
           "y",
           two[0].toArray(),
-          reference(toDouble(x), toDouble(w), toDouble(bias), toDouble(mask), cm));
-      double[][] ref = referenceBackward(toDouble(x), toDouble(w), toDouble(mask), toDouble(r), cm);
+          reference(toDouble(x), toDouble(w), toDouble(bias), toDouble(mask), c));
+      double[][] ref = referenceBackward(toDouble(x), toDouble(w), toDouble(mask), toDouble(r), c);
       for (int i = 0; i < 3; i++) {
         double[] e = ref[i];
         float[] a = two[i + 1].toArray();
         for (int j = 0; j < e.length; j++) {
-          // weight and bias gradients sum 16 x 200 products: allow for that many terms
+          // weight and bias gradients sum up to 4 x 1024 products: allow for that many terms
           assertThat(Math.abs(a[j] - e[j]))
               .as("gradient %d[%d]", i, j)
               .isLessThanOrEqualTo(TOL * (1 + Math.abs(e[j])) * (i == 0 ? 1 : 8));

@@ -144,22 +144,22 @@ class Conv2dTest {
   @Test
   @DisplayName("the batch split over 2 threads gives the 1-thread result; seed 221")
   void parallelBatch() {
-    Case c = new Case("parallel", 8, 12, 14, 14, 16, 3, 3, 1, true);
+    Case c = new Case("parallel", 4, 48, 16, 16, 48, 3, 3, 1, true);
     long flops = 2L * c.cout * c.cin * c.kh * c.kw * c.outH() * c.outW();
     int perTask = (int) ((Conv2d.MIN_FLOPS_PER_TASK + flops - 1) / flops);
     int saved = Threads.count();
     try {
       Threads.setCount(2);
       assertThat(Threads.tasksFor(c.batch, perTask)).as("this case must split").isEqualTo(2);
-      Tensor x = random(221, 8, 12, 14, 14);
-      Tensor w = random(222, 16, 12, 3, 3);
-      Tensor bias = random(223, 16);
-      Tensor r = random(224, 8, 16, 14, 14);
+      Tensor x = random(221, 4, 48, 16, 16);
+      Tensor w = random(222, 48, 48, 3, 3);
+      Tensor bias = random(223, 48);
+      Tensor r = random(224, 4, 48, 16, 16);
       Tensor[] two = run(x, w, bias, c.pad, r);
       Threads.setCount(1);
       Tensor[] one = run(x, w, bias, c.pad, r);
       for (int i = 0; i < 4; i++) {
-        assertThat(two[i].allClose(one[i], (float) (Conv1dTest.TOL * 16)))
+        assertThat(two[i].allClose(one[i], (float) (Conv1dTest.TOL * 64)))
             .as("output %d", i)
             .isTrue();
       }
