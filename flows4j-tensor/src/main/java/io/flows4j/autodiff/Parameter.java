@@ -16,7 +16,10 @@ public final class Parameter {
   /**
    * Creates a parameter holding {@code value} (not copied) and a zero gradient.
    *
-   * @param name dotted path in the module tree, e.g. {@code coupling.3.net.0.weight}
+   * @param name the local name under which its module registers it, e.g. {@code weight}; the full
+   *     dotted path ({@code coupling.3.net.0.weight}) depends on where the module sits in a tree,
+   *     which is not known when the parameter is made, so it comes from {@code
+   *     Module.namedParameters()}
    */
   public Parameter(String name, Tensor value) {
     this.name = name;
@@ -24,7 +27,7 @@ public final class Parameter {
     this.grad = Tensor.zeros(value.shape());
   }
 
-  /** The dotted name in the module tree. */
+  /** The local name given at creation (see the constructor for full paths). */
   public String name() {
     return name;
   }
@@ -47,6 +50,15 @@ public final class Parameter {
   /** Number of scalar elements. */
   public int size() {
     return value.size();
+  }
+
+  /**
+   * This parameter as a node of the current computation: on a recording tape, a leaf whose gradient
+   * accumulates into {@link #grad()}; otherwise (no tape, or {@link Tape#noGrad()}) a constant.
+   */
+  public Var var() {
+    Tape t = Tape.current();
+    return t == null ? Var.constant(value) : t.param(this);
   }
 
   /** Sets the gradient to zero. */

@@ -176,6 +176,11 @@ public final class Tape implements AutoCloseable {
     }
   }
 
+  /** The arena arrays this tape holds (for tests of buffer reuse). */
+  List<float[]> arenaBuffers() {
+    return java.util.Collections.unmodifiableList(taken);
+  }
+
   /** Number of recorded ops (for tests and diagnostics). */
   public int size() {
     return rules.size();

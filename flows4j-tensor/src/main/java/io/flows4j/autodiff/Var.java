@@ -75,6 +75,22 @@ public final class Var {
     return grad;
   }
 
+  /**
+   * The gradient buffer for an op that will write every element: the existing buffer when a
+   * gradient has arrived (the caller must then add), otherwise a fresh arena buffer with
+   * unspecified contents (the caller must overwrite). Saves a zero fill and a read per element in
+   * GEMM-based rules, which pass {@code beta = 0} for a fresh buffer.
+   */
+  Tensor gradForOverwrite() {
+    if (grad == null) {
+      if (!requiresGrad || tape == null) {
+        throw new IllegalStateException("Var.grad: this value does not require a gradient");
+      }
+      grad = tape.alloc(value.shape());
+    }
+    return grad;
+  }
+
   /** The single element of a one-element value (a loss, say). */
   public float item() {
     if (value.size() != 1) {
