@@ -2,9 +2,12 @@ package io.flows4j.cli;
 
 import io.flows4j.tensor.Threads;
 import java.io.PrintWriter;
+import java.util.Arrays;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 
 /** Entry point of the {@code flows4j} command. */
 @Command(
@@ -12,16 +15,11 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Normalizing flows for the JVM: fit, evaluate, sample, benchmark.",
-    subcommands = {CommandLine.HelpCommand.class})
+    subcommands = {CommandLine.HelpCommand.class, BenchCommand.class})
 public final class Main implements Runnable {
 
-  @Option(
-      names = "--threads",
-      description = "Compute threads (default: number of cores).",
-      scope = CommandLine.ScopeType.INHERIT)
-  void setThreads(int threads) {
-    Threads.setCount(threads);
-  }
+  /** Thread counts given with {@code --threads}, or {@code null} when the option is absent. */
+  private List<Integer> threadCounts;
 
   @Option(
       names = "--verbose",
@@ -31,6 +29,25 @@ public final class Main implements Runnable {
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
+  @Option(
+      names = "--threads",
+      paramLabel = "T",
+      description =
+          "Compute threads (default: the number of cores, or the system property flows4j.threads)."
+              + " The bench commands take a list, e.g. 1,2.",
+      scope = CommandLine.ScopeType.INHERIT)
+  void setThreads(String value) {
+    threadCounts = ThreadCounts.parseList(spec, "--threads", value, 1);
+    if (threadCounts.size() == 1) {
+      Threads.setCount(threadCounts.get(0));
+    }
+  }
+
+  /** The values given to {@code --threads}, or {@code null} if it was not given. */
+  List<Integer> threadCounts() {
+    return threadCounts;
+  }
+
   @Override
   public void run() {
     spec.commandLine().usage(spec.commandLine().getOut());
@@ -38,18 +55,33 @@ public final class Main implements Runnable {
 
   /** Runs the command line and exits with its status (2 usage error, 1 failure). */
   public static void main(String[] args) {
-    System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+    System.exit(
+        run(
+            args,
+            new PrintWriter(System.out, true, System.out.charset()),
+            new PrintWriter(System.err, true, System.err.charset())));
   }
 
-  /** Runs the command line with the given streams and returns the exit status. */
+  /**
+   * Runs the command line with the given streams and returns the exit status: 0 on success, 2 for a
+   * usage error (bad option or value), 1 for a failure. Errors are one line {@code error:
+   * <message>} on {@code err}, with the stack trace first under {@code --verbose}.
+   */
   public static int run(String[] args, PrintWriter out, PrintWriter err) {
     Main main = new Main();
     CommandLine cli = new CommandLine(main);
     cli.setOut(out);
     cli.setErr(err);
+    cli.setCaseInsensitiveEnumValuesAllowed(true);
+    // --verbose may come after the bad argument, so look for it in the raw arguments.
+    boolean verboseArg = Arrays.asList(args).contains("--verbose");
     cli.setParameterExceptionHandler(
         (ex, a) -> {
-          err.println("error: " + ex.getMessage());
+          if (verboseArg || main.verbose) {
+            ex.printStackTrace(err);
+          }
+          err.println("error: " + message(ex));
+          err.flush();
           return 2;
         });
     cli.setExecutionExceptionHandler(
@@ -57,9 +89,50 @@ public final class Main implements Runnable {
           if (main.verbose) {
             ex.printStackTrace(err);
           }
-          err.println("error: " + ex.getMessage());
+          err.println("error: " + message(ex));
+          err.flush();
           return ex instanceof IllegalArgumentException ? 2 : 1;
         });
-    return cli.execute(args);
+    cli.setExecutionStrategy(
+        parseResult -> {
+          List<Integer> counts = main.threadCounts;
+          CommandLine leaf = leaf(parseResult).commandSpec().commandLine();
+          if (counts != null
+              && counts.size() > 1
+              && !(leaf.getCommand() instanceof AcceptsThreadList)) {
+            throw new ParameterException(
+                leaf,
+                "--threads takes one value for '"
+                    + leaf.getCommandSpec().qualifiedName()
+                    + "', but was "
+                    + joined(counts));
+          }
+          return new CommandLine.RunLast().execute(parseResult);
+        });
+    int status = cli.execute(args);
+    out.flush();
+    err.flush();
+    return status;
+  }
+
+  private static CommandLine.ParseResult leaf(CommandLine.ParseResult r) {
+    while (r.hasSubcommand()) {
+      r = r.subcommand();
+    }
+    return r;
+  }
+
+  static String joined(List<Integer> values) {
+    StringBuilder sb = new StringBuilder();
+    for (int v : values) {
+      sb.append(sb.length() == 0 ? "" : ",").append(v);
+    }
+    return sb.toString();
+  }
+
+  /** The exception's message, or its type when it has none (a bug rather than bad input). */
+  private static String message(Throwable ex) {
+    String m = ex.getMessage();
+    return m == null || m.isBlank() ? ex.getClass().getName() : m;
   }
 }

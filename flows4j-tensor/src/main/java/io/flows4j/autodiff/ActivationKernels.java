@@ -1,25 +1,51 @@
 package io.flows4j.autodiff;
 
-import io.flows4j.tensor.StableMath;
 import io.flows4j.tensor.Threads;
 import io.flows4j.tensor.kernels.Activation;
+import io.flows4j.tensor.kernels.Kernels;
 
 /**
  * The fused pointwise passes around a dense layer: {@code y = act(z + b)} forward and {@code dZ =
- * dY * act'(z)} (with the bias gradient's column sums taken in the same pass) backward.
+ * dY * act'} (with the bias gradient's column sums taken in the same pass) backward.
  *
  * <p>Every activation but {@link Activation#LIPSWISH} has a derivative that is a function of its
  * output alone ({@code relu' = [y > 0]}, {@code tanh' = 1 - y^2}, {@code sigmoid' = y (1 - y)},
  * {@code elu' = y + 1} for {@code y <= 0}, {@code softplus' = 1 - exp(-y)}), so layers keep only
  * {@code y} and the pre-activation {@code z} is never stored; LipSwish is not monotone, so its
- * layers also keep {@code z}. The activation is switched on once per pass, outside the loops, so
- * each loop body is a few inlined instructions.
+ * layers also keep {@code z}.
+ *
+ * <p>The passes run on the Vector API ({@link VectorEpilogue}) when the module {@code
+ * jdk.incubator.vector} is present and {@code flows4j.kernels} is not {@code scalar}: plain loops
+ * such as {@code dst[d + j] = src[s + j] + bias[j]} are not vectorized by C2 (it cannot rule out
+ * that the arrays overlap), which made them about ten times slower than the vector form.
  */
 final class ActivationKernels {
-  /** Elements per task below which a pass runs on the calling thread alone. */
-  static final int GRAIN = 1 << 15;
+  private static final EpilogueKernel KERNEL = choose();
+
+  /**
+   * Elements per task below which a pass runs on the calling thread alone: a fork-join hand-off
+   * costs a few microseconds, which is the time of about 2^15 scalar or 2^17 vector elements.
+   */
+  static final int GRAIN = KERNEL instanceof VectorEpilogue ? 1 << 17 : 1 << 15;
 
   private ActivationKernels() {}
+
+  private static EpilogueKernel choose() {
+    if ("scalar".equals(System.getProperty(Kernels.PROPERTY))
+        || ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      return new ScalarEpilogue();
+    }
+    try {
+      return new VectorEpilogue();
+    } catch (LinkageError e) {
+      return new ScalarEpilogue();
+    }
+  }
+
+  /** The implementation in use. */
+  static EpilogueKernel kernel() {
+    return KERNEL;
+  }
 
   /** Whether layers with this activation must keep the pre-activation {@code z} for backward. */
   static boolean needsPreActivation(Activation act) {
@@ -46,84 +72,10 @@ final class ActivationKernels {
     if (rows == 0 || cols == 0) {
       return;
     }
-    int minRows = Math.max(1, GRAIN / cols);
     Threads.parallelRange(
         rows,
-        minRows,
-        (r0, r1) -> forwardRows(src, so, bias, bo, dst, dOff, save, sv, r0, r1, cols, act));
-  }
-
-  private static void forwardRows(
-      float[] src,
-      int so,
-      float[] bias,
-      int bo,
-      float[] dst,
-      int dOff,
-      float[] save,
-      int sv,
-      int r0,
-      int r1,
-      int cols,
-      Activation act) {
-    for (int i = r0; i < r1; i++) {
-      int s = so + i * cols;
-      int d = dOff + i * cols;
-      if (bias != null) {
-        for (int j = 0; j < cols; j++) {
-          dst[d + j] = src[s + j] + bias[bo + j];
-        }
-      } else if (dst != src || d != s) {
-        System.arraycopy(src, s, dst, d, cols);
-      }
-      if (save != null) {
-        System.arraycopy(dst, d, save, sv + i * cols, cols);
-      }
-      applyInPlace(dst, d, cols, act);
-    }
-  }
-
-  private static void applyInPlace(float[] v, int o, int n, Activation act) {
-    switch (act) {
-      case IDENTITY -> {}
-      case RELU -> {
-        for (int j = o; j < o + n; j++) {
-          v[j] = Math.max(v[j], 0f);
-        }
-      }
-      case LEAKY_RELU -> {
-        for (int j = o; j < o + n; j++) {
-          float x = v[j];
-          v[j] = x > 0f ? x : Activation.LEAKY_SLOPE * x;
-        }
-      }
-      case ELU -> {
-        for (int j = o; j < o + n; j++) {
-          float x = v[j];
-          v[j] = x > 0f ? x : (float) Math.expm1(x);
-        }
-      }
-      case TANH -> {
-        for (int j = o; j < o + n; j++) {
-          v[j] = (float) Math.tanh(v[j]);
-        }
-      }
-      case SIGMOID -> {
-        for (int j = o; j < o + n; j++) {
-          v[j] = (float) StableMath.sigmoid(v[j]);
-        }
-      }
-      case SOFTPLUS -> {
-        for (int j = o; j < o + n; j++) {
-          v[j] = (float) StableMath.softplus(v[j]);
-        }
-      }
-      case LIPSWISH -> {
-        for (int j = o; j < o + n; j++) {
-          v[j] = Activation.LIPSWISH.apply(v[j]);
-        }
-      }
-    }
+        Math.max(1, GRAIN / cols),
+        (r0, r1) -> KERNEL.forwardRows(src, so, bias, bo, dst, dOff, save, sv, r0, r1, cols, act));
   }
 
   /**
@@ -150,107 +102,22 @@ final class ActivationKernels {
     if (rows == 0 || cols == 0) {
       return;
     }
-    if (dBias == null) {
-      Threads.parallelRange(
-          rows,
-          Math.max(1, GRAIN / cols),
-          (r0, r1) ->
-              backwardBlock(
-                  dy, dyo, y, yo, z, zo, dz, dzo, accumulate, null, 0, r0, r1, 0, cols, cols, act));
-    } else {
-      // Split over columns so each task owns its bias-gradient entries: no race, no partial sums.
-      Threads.parallelRange(
-          cols,
-          Math.max(1, GRAIN / rows),
-          (c0, c1) ->
-              backwardBlock(
-                  dy,
-                  dyo,
-                  y,
-                  yo,
-                  z,
-                  zo,
-                  dz,
-                  dzo,
-                  accumulate,
-                  dBias,
-                  dbo,
-                  0,
-                  rows,
-                  c0,
-                  c1,
-                  cols,
-                  act));
+    if (dBias != null) {
+      // One pass, one thread: the bias sums would otherwise need per-thread partials, and the
+      // vector pass is cheap beside the layer's GEMMs.
+      KERNEL.backwardRows(dy, dyo, y, yo, z, zo, dz, dzo, false, dBias, dbo, 0, rows, cols, act);
+      return;
     }
+    Threads.parallelRange(
+        rows,
+        Math.max(1, GRAIN / cols),
+        (r0, r1) ->
+            KERNEL.backwardRows(
+                dy, dyo, y, yo, z, zo, dz, dzo, accumulate, null, 0, r0, r1, cols, act));
   }
 
-  private static void backwardBlock(
-      float[] dy,
-      int dyo,
-      float[] y,
-      int yo,
-      float[] z,
-      int zo,
-      float[] dz,
-      int dzo,
-      boolean accumulate,
-      float[] dBias,
-      int dbo,
-      int r0,
-      int r1,
-      int c0,
-      int c1,
-      int cols,
-      Activation act) {
-    for (int i = r0; i < r1; i++) {
-      int r = i * cols;
-      int a = dyo + r;
-      int b = yo + r;
-      int d = dzo + r;
-      if (accumulate) {
-        for (int j = c0; j < c1; j++) {
-          dz[d + j] += dy[a + j] * derivative(act, y[b + j], z == null ? 0f : z[zo + r + j]);
-        }
-        continue;
-      }
-      switch (act) {
-        case IDENTITY -> System.arraycopy(dy, a + c0, dz, d + c0, c1 - c0);
-        case RELU -> {
-          for (int j = c0; j < c1; j++) {
-            dz[d + j] = y[b + j] > 0f ? dy[a + j] : 0f;
-          }
-        }
-        case TANH -> {
-          for (int j = c0; j < c1; j++) {
-            float v = y[b + j];
-            dz[d + j] = dy[a + j] * (1f - v * v);
-          }
-        }
-        default -> {
-          for (int j = c0; j < c1; j++) {
-            dz[d + j] = dy[a + j] * derivative(act, y[b + j], z == null ? 0f : z[zo + r + j]);
-          }
-        }
-      }
-      if (dBias != null) {
-        for (int j = c0; j < c1; j++) {
-          dBias[dbo + j] += dz[d + j];
-        }
-      }
-    }
-  }
-
-  /** {@code act'} from the output {@code y}, or from the pre-activation {@code z} for LipSwish. */
-  static float derivative(Activation act, float y, float z) {
-    return switch (act) {
-      case IDENTITY -> 1f;
-      case RELU -> y > 0f ? 1f : 0f;
-      case LEAKY_RELU -> y > 0f ? 1f : Activation.LEAKY_SLOPE;
-      case ELU -> y > 0f ? 1f : y + 1f;
-      case TANH -> 1f - y * y;
-      case SIGMOID -> y * (1f - y);
-      case SOFTPLUS -> (float) -Math.expm1(-y);
-      case LIPSWISH -> Activation.LIPSWISH.derivative(z, y);
-    };
+  /** {@code g[j] += sum_i m[i, j]} over a {@code rows x cols} matrix. */
+  static void columnSums(float[] m, int mo, int rows, int cols, float[] g, int go) {
+    KERNEL.columnSums(m, mo, rows, cols, g, go);
   }
 }

@@ -371,7 +371,8 @@ public final class LinearOps {
           if (act == Activation.IDENTITY) {
             dz = dy;
             if (gb != null) {
-              columnSums(dy, rows, outF, gb);
+              ActivationKernels.columnSums(
+                  dy.data(), dy.offset(), rows, outF, gb.data(), gb.offset());
             }
           } else {
             dz = out.tape().alloc(y.shape());
@@ -535,20 +536,6 @@ public final class LinearOps {
     int n = dst.size();
     for (int i = 0; i < n; i++) {
       d[o + i] += s[so + i] * m[mo + i];
-    }
-  }
-
-  /** {@code g[j] += sum_i m[i, j]} for a {@code rows x cols} matrix. */
-  static void columnSums(Tensor m, int rows, int cols, Tensor g) {
-    float[] s = m.data();
-    float[] d = g.data();
-    int so = m.offset();
-    int go = g.offset();
-    for (int i = 0; i < rows; i++) {
-      int r = so + i * cols;
-      for (int j = 0; j < cols; j++) {
-        d[go + j] += s[r + j];
-      }
     }
   }
 }

@@ -11,7 +11,7 @@ import io.flows4j.tensor.Threads;
  */
 final class Pointwise {
   /** Elements per task below which a loop runs on the calling thread alone. */
-  static final int GRAIN = ActivationKernels.GRAIN;
+  static final int GRAIN = 1 << 15;
 
   private Pointwise() {}
 

@@ -35,6 +35,7 @@ import java.util.TreeSet;
 public abstract class Module {
   private final Map<String, Parameter> ownParameters = new LinkedHashMap<>();
   private final Map<String, Module> children = new LinkedHashMap<>();
+  private final Map<String, Tensor> ownBuffers = new LinkedHashMap<>();
   private boolean training = true;
 
   /** Creates a module with no parameters or children. */
@@ -52,6 +53,22 @@ public abstract class Module {
     Parameter p = new Parameter(name, value);
     ownParameters.put(name, p);
     return p;
+  }
+
+  /**
+   * Registers a buffer: a tensor that is part of the module's saved state but is not trained
+   * (running statistics, a data-dependent initialisation flag, fixed standardisation constants).
+   * Buffers are saved and loaded with the parameters by {@link #stateDict()} and {@link
+   * #loadStateDict}, but are not in {@link #parameters()}.
+   *
+   * @param name local name; non-empty, without {@code '.'}, unique in this module
+   * @return {@code value}, which the module updates in place
+   * @throws IllegalArgumentException if the name is invalid or taken
+   */
+  protected final Tensor registerBuffer(String name, Tensor value) {
+    checkName(name);
+    ownBuffers.put(name, value);
+    return value;
   }
 
   /**
@@ -75,7 +92,9 @@ public abstract class Module {
         kind(),
         name);
     Checks.requireArgument(
-        !ownParameters.containsKey(name) && !children.containsKey(name),
+        !ownParameters.containsKey(name)
+            && !children.containsKey(name)
+            && !ownBuffers.containsKey(name),
         "%s: name '%s' is already registered",
         kind(),
         name);
@@ -105,6 +124,26 @@ public abstract class Module {
     }
     for (Map.Entry<String, Module> e : children.entrySet()) {
       e.getValue().collect(prefix + e.getKey() + ".", out, seen);
+    }
+  }
+
+  /**
+   * Every buffer of this module and its descendants by dotted path: own buffers in registration
+   * order, then each child's, depth first.
+   */
+  @SuppressWarnings("NonApiType") // the project's contract: a concrete, ordered, copyable map
+  public final LinkedHashMap<String, Tensor> namedBuffers() {
+    LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+    collectBuffers("", out);
+    return out;
+  }
+
+  private void collectBuffers(String prefix, Map<String, Tensor> out) {
+    for (Map.Entry<String, Tensor> e : ownBuffers.entrySet()) {
+      out.putIfAbsent(prefix + e.getKey(), e.getValue());
+    }
+    for (Map.Entry<String, Module> e : children.entrySet()) {
+      e.getValue().collectBuffers(prefix + e.getKey() + ".", out);
     }
   }
 
@@ -140,33 +179,48 @@ public abstract class Module {
     Gradients.requireFinite(op, namedParameters());
   }
 
-  /** Copies of every parameter's value by dotted path, in parameter order. */
+  /**
+   * Copies of every parameter's value by dotted path, in parameter order, followed by copies of
+   * every buffer.
+   */
   @SuppressWarnings("NonApiType") // the project's contract: a concrete, ordered, copyable map
   public final LinkedHashMap<String, Tensor> stateDict() {
     LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
+    for (Map.Entry<String, Tensor> e : stateTensors().entrySet()) {
+      out.put(e.getKey(), e.getValue().copy());
+    }
+    return out;
+  }
+
+  /** The live tensors of the saved state: parameter values, then buffers. */
+  private LinkedHashMap<String, Tensor> stateTensors() {
+    LinkedHashMap<String, Tensor> out = new LinkedHashMap<>();
     for (Map.Entry<String, Parameter> e : namedParameters().entrySet()) {
-      out.put(e.getKey(), e.getValue().value().copy());
+      out.put(e.getKey(), e.getValue().value());
+    }
+    for (Map.Entry<String, Tensor> e : namedBuffers().entrySet()) {
+      out.putIfAbsent(e.getKey(), e.getValue());
     }
     return out;
   }
 
   /**
-   * Copies values into this module's parameters, in place (optimizers holding the parameters stay
-   * valid). The names must match exactly and every shape must agree; otherwise nothing is changed
-   * and the exception lists every missing, unexpected and mis-shaped name.
+   * Copies values into this module's parameters and buffers, in place (optimizers holding the
+   * parameters stay valid). The names must match exactly and every shape must agree; otherwise
+   * nothing is changed and the exception lists every missing, unexpected and mis-shaped name.
    *
    * @param state values by dotted path, as from {@link #stateDict()}
    * @throws IllegalArgumentException {@code loadStateDict: state does not fit <Module>: missing
    *     [...]; unexpected [...]; net.0.weight must have shape [64, 2], but was [64, 3]}
    */
   public final void loadStateDict(Map<String, Tensor> state) {
-    LinkedHashMap<String, Parameter> params = namedParameters();
+    LinkedHashMap<String, Tensor> params = stateTensors();
     Set<String> missing = new TreeSet<>(params.keySet());
     missing.removeAll(state.keySet());
     Set<String> unexpected = new TreeSet<>(state.keySet());
     unexpected.removeAll(params.keySet());
     List<String> misshaped = new ArrayList<>();
-    for (Map.Entry<String, Parameter> e : params.entrySet()) {
+    for (Map.Entry<String, Tensor> e : params.entrySet()) {
       Tensor t = state.get(e.getKey());
       if (t != null && !t.shape().equals(e.getValue().shape())) {
         misshaped.add(
@@ -185,8 +239,8 @@ public abstract class Module {
       throw new IllegalArgumentException(
           "loadStateDict: state does not fit " + kind() + ": " + String.join("; ", parts));
     }
-    for (Map.Entry<String, Parameter> e : params.entrySet()) {
-      e.getValue().value().copyFrom(state.get(e.getKey()));
+    for (Map.Entry<String, Tensor> e : params.entrySet()) {
+      e.getValue().copyFrom(state.get(e.getKey()));
     }
   }
 

@@ -8,6 +8,7 @@ import io.flows4j.autodiff.Tape;
 import io.flows4j.autodiff.Var;
 import io.flows4j.io.FileFormatException;
 import io.flows4j.tensor.NonFiniteException;
+import io.flows4j.tensor.Shape;
 import io.flows4j.tensor.Tensor;
 import io.flows4j.tensor.kernels.Activation;
 import java.io.IOException;
@@ -201,5 +202,32 @@ class ModuleTest {
     assertThat(f.layers.get(0).net.layers().get(1).isTraining()).isFalse();
     f.train();
     assertThat(f.layers.get(0).net.layers().get(1).isTraining()).isTrue();
+  }
+
+  /** A layer with a buffer: state that is saved but not trained. */
+  static final class WithBuffer extends Module {
+    final Parameter weight = registerParameter("weight", Tensor.full(Shape.of(2), 1f));
+    final Tensor initialized = registerBuffer("initialized", Tensor.zeros(1));
+  }
+
+  @Test
+  @DisplayName("buffers are saved and loaded with the state but are not parameters")
+  void buffersAreStateButNotParameters() {
+    Flow2 a = new Flow2();
+    assertThat(a.parameters()).hasSize(1);
+    assertThat(a.namedBuffers()).containsOnlyKeys("layer.initialized");
+    assertThat(a.stateDict()).containsOnlyKeys("layer.weight", "layer.initialized");
+    a.layer.initialized.setFlat(0, 1f);
+    Flow2 b = new Flow2();
+    b.loadStateDict(a.stateDict());
+    assertThat(b.layer.initialized.getFlat(0)).isEqualTo(1f);
+    java.util.Map<String, Tensor> partial = a.stateDict();
+    partial.remove("layer.initialized");
+    assertThatThrownBy(() -> b.loadStateDict(partial))
+        .hasMessageContaining("missing [layer.initialized]");
+  }
+
+  static final class Flow2 extends Module {
+    final WithBuffer layer = registerModule("layer", new WithBuffer());
   }
 }

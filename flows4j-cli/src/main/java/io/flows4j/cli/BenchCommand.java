@@ -1,0 +1,26 @@
+package io.flows4j.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.ParameterException;
+
+/** {@code flows4j bench}: the groups of engine benchmarks. */
+@Command(
+    name = "bench",
+    mixinStandardHelpOptions = true,
+    description = {
+      "Benchmarks of the compute engine. Each case prints one JSON line on standard output;"
+          + " progress goes to standard error.",
+      "efficiency = (FLOP / (116 GFLOP/s x threads)) / time, the fraction of the reference"
+          + " machine's fp32 peak."
+    },
+    subcommands = {BenchGemmCommand.class, BenchMlpCommand.class})
+final class BenchCommand implements Runnable {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(
+        spec.commandLine(), "bench needs a benchmark: gemm or mlp (see 'flows4j bench --help')");
+  }
+}

@@ -1,0 +1,711 @@
+package io.flows4j.autodiff;
+
+import io.flows4j.tensor.kernels.Activation;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Dense-layer passes on the Vector API: whole vectors along each row, then the scalar forms of
+ * {@link ScalarEpilogue} for the tail. Transcendentals use the Vector API's lanewise operators
+ * (vectorized math library calls where the platform has them).
+ *
+ * <p>Each activation has its own small loop method: C2 then compiles and inlines every vector
+ * operation of it. One large method holding all the loops compiled poorly (its tanh loop ran at the
+ * speed of scalar {@code Math.tanh}, 30 times slower than the same loop on its own).
+ */
+final class VectorEpilogue implements EpilogueKernel {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final float LIPSWISH_INV = (float) (1.0 / Activation.LIPSWISH_SCALE);
+
+  @Override
+  public void forwardRows(
+      float[] src,
+      int so,
+      float[] bias,
+      int bo,
+      float[] dst,
+      int dOff,
+      float[] save,
+      int sv,
+      int r0,
+      int r1,
+      int cols,
+      Activation act) {
+    switch (act) {
+      case IDENTITY -> identityForward(src, so, bias, bo, dst, dOff, save, sv, r0, r1, cols);
+      case RELU -> reluForward(src, so, bias, bo, dst, dOff, save, sv, r0, r1, cols);
+      case LEAKY_RELU -> leakyReluForward(src, so, bias, bo, dst, dOff, save, sv, r0, r1, cols);
+      case ELU -> eluForward(src, so, bias, bo, dst, dOff, save, sv, r0, r1, cols);
+      case TANH -> tanhForward(src, so, bias, bo, dst, dOff, save, sv, r0, r1, cols);
+      case SIGMOID -> sigmoidForward(src, so, bias, bo, dst, dOff, save, sv, r0, r1, cols);
+      case SOFTPLUS -> softplusForward(src, so, bias, bo, dst, dOff, save, sv, r0, r1, cols);
+      case LIPSWISH -> lipswishForward(src, so, bias, bo, dst, dOff, save, sv, r0, r1, cols);
+    }
+  }
+
+  @Override
+  public void backwardRows(
+      float[] dy,
+      int dyo,
+      float[] y,
+      int yo,
+      float[] z,
+      int zo,
+      float[] dz,
+      int dzo,
+      boolean accumulate,
+      float[] dBias,
+      int dbo,
+      int r0,
+      int r1,
+      int cols,
+      Activation act) {
+    switch (act) {
+      case IDENTITY ->
+          identityBackward(dy, dyo, y, yo, z, zo, dz, dzo, accumulate, dBias, dbo, r0, r1, cols);
+      case RELU ->
+          reluBackward(dy, dyo, y, yo, z, zo, dz, dzo, accumulate, dBias, dbo, r0, r1, cols);
+      case LEAKY_RELU ->
+          leakyReluBackward(dy, dyo, y, yo, z, zo, dz, dzo, accumulate, dBias, dbo, r0, r1, cols);
+      case ELU -> eluBackward(dy, dyo, y, yo, z, zo, dz, dzo, accumulate, dBias, dbo, r0, r1, cols);
+      case TANH ->
+          tanhBackward(dy, dyo, y, yo, z, zo, dz, dzo, accumulate, dBias, dbo, r0, r1, cols);
+      case SIGMOID ->
+          sigmoidBackward(dy, dyo, y, yo, z, zo, dz, dzo, accumulate, dBias, dbo, r0, r1, cols);
+      case SOFTPLUS ->
+          softplusBackward(dy, dyo, y, yo, z, zo, dz, dzo, accumulate, dBias, dbo, r0, r1, cols);
+      case LIPSWISH ->
+          lipswishBackward(dy, dyo, y, yo, z, zo, dz, dzo, accumulate, dBias, dbo, r0, r1, cols);
+    }
+  }
+
+  private static void identityForward(
+      float[] src,
+      int so,
+      float[] bias,
+      int bo,
+      float[] dst,
+      int dOff,
+      float[] save,
+      int sv,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int s = so + i * cols;
+      int d = dOff + i * cols;
+      int v = sv + i * cols;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector x = pre(src, s, bias, bo, save, v, j);
+        x.intoArray(dst, d + j);
+      }
+      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.IDENTITY);
+    }
+  }
+
+  private static void reluForward(
+      float[] src,
+      int so,
+      float[] bias,
+      int bo,
+      float[] dst,
+      int dOff,
+      float[] save,
+      int sv,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int s = so + i * cols;
+      int d = dOff + i * cols;
+      int v = sv + i * cols;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector x = pre(src, s, bias, bo, save, v, j);
+        x.max(0f).intoArray(dst, d + j);
+      }
+      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.RELU);
+    }
+  }
+
+  private static void leakyReluForward(
+      float[] src,
+      int so,
+      float[] bias,
+      int bo,
+      float[] dst,
+      int dOff,
+      float[] save,
+      int sv,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int s = so + i * cols;
+      int d = dOff + i * cols;
+      int v = sv + i * cols;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector x = pre(src, s, bias, bo, save, v, j);
+        x.max(x.mul(Activation.LEAKY_SLOPE)).intoArray(dst, d + j);
+      }
+      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.LEAKY_RELU);
+    }
+  }
+
+  private static void eluForward(
+      float[] src,
+      int so,
+      float[] bias,
+      int bo,
+      float[] dst,
+      int dOff,
+      float[] save,
+      int sv,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int s = so + i * cols;
+      int d = dOff + i * cols;
+      int v = sv + i * cols;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector x = pre(src, s, bias, bo, save, v, j);
+        x.lanewise(VectorOperators.EXPM1)
+            .blend(x, x.compare(VectorOperators.GT, 0f))
+            .intoArray(dst, d + j);
+      }
+      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.ELU);
+    }
+  }
+
+  private static void tanhForward(
+      float[] src,
+      int so,
+      float[] bias,
+      int bo,
+      float[] dst,
+      int dOff,
+      float[] save,
+      int sv,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int s = so + i * cols;
+      int d = dOff + i * cols;
+      int v = sv + i * cols;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector x = pre(src, s, bias, bo, save, v, j);
+        x.lanewise(VectorOperators.TANH).intoArray(dst, d + j);
+      }
+      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.TANH);
+    }
+  }
+
+  private static void sigmoidForward(
+      float[] src,
+      int so,
+      float[] bias,
+      int bo,
+      float[] dst,
+      int dOff,
+      float[] save,
+      int sv,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int s = so + i * cols;
+      int d = dOff + i * cols;
+      int v = sv + i * cols;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector x = pre(src, s, bias, bo, save, v, j);
+        sigmoid(x).intoArray(dst, d + j);
+      }
+      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.SIGMOID);
+    }
+  }
+
+  private static void softplusForward(
+      float[] src,
+      int so,
+      float[] bias,
+      int bo,
+      float[] dst,
+      int dOff,
+      float[] save,
+      int sv,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int s = so + i * cols;
+      int d = dOff + i * cols;
+      int v = sv + i * cols;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector x = pre(src, s, bias, bo, save, v, j);
+        x.max(0f)
+            .add(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P))
+            .intoArray(dst, d + j);
+      }
+      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.SOFTPLUS);
+    }
+  }
+
+  private static void lipswishForward(
+      float[] src,
+      int so,
+      float[] bias,
+      int bo,
+      float[] dst,
+      int dOff,
+      float[] save,
+      int sv,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int s = so + i * cols;
+      int d = dOff + i * cols;
+      int v = sv + i * cols;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector x = pre(src, s, bias, bo, save, v, j);
+        x.mul(sigmoid(x)).mul(LIPSWISH_INV).intoArray(dst, d + j);
+      }
+      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.LIPSWISH);
+    }
+  }
+
+  private static void identityBackward(
+      float[] dy,
+      int dyo,
+      float[] ys,
+      int yo,
+      float[] zs,
+      int zo,
+      float[] dz,
+      int dzo,
+      boolean accumulate,
+      float[] dBias,
+      int dbo,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int r = i * cols;
+      int a = dyo + r;
+      int b = yo + r;
+      int c = dzo + r;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector g = FloatVector.fromArray(S, dy, a + j);
+        post(g, dz, c, accumulate, dBias, dbo, j);
+      }
+      backwardTail(
+          dy,
+          a,
+          ys,
+          b,
+          zs,
+          zo + r,
+          dz,
+          c,
+          accumulate,
+          dBias,
+          dbo,
+          bound,
+          cols,
+          Activation.IDENTITY);
+    }
+  }
+
+  private static void reluBackward(
+      float[] dy,
+      int dyo,
+      float[] ys,
+      int yo,
+      float[] zs,
+      int zo,
+      float[] dz,
+      int dzo,
+      boolean accumulate,
+      float[] dBias,
+      int dbo,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int r = i * cols;
+      int a = dyo + r;
+      int b = yo + r;
+      int c = dzo + r;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector g = FloatVector.fromArray(S, dy, a + j);
+        FloatVector y = FloatVector.fromArray(S, ys, b + j);
+        post(g.blend(0f, y.compare(VectorOperators.LE, 0f)), dz, c, accumulate, dBias, dbo, j);
+      }
+      backwardTail(
+          dy, a, ys, b, zs, zo + r, dz, c, accumulate, dBias, dbo, bound, cols, Activation.RELU);
+    }
+  }
+
+  private static void leakyReluBackward(
+      float[] dy,
+      int dyo,
+      float[] ys,
+      int yo,
+      float[] zs,
+      int zo,
+      float[] dz,
+      int dzo,
+      boolean accumulate,
+      float[] dBias,
+      int dbo,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int r = i * cols;
+      int a = dyo + r;
+      int b = yo + r;
+      int c = dzo + r;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector g = FloatVector.fromArray(S, dy, a + j);
+        FloatVector y = FloatVector.fromArray(S, ys, b + j);
+        post(
+            g.blend(g.mul(Activation.LEAKY_SLOPE), y.compare(VectorOperators.LE, 0f)),
+            dz,
+            c,
+            accumulate,
+            dBias,
+            dbo,
+            j);
+      }
+      backwardTail(
+          dy,
+          a,
+          ys,
+          b,
+          zs,
+          zo + r,
+          dz,
+          c,
+          accumulate,
+          dBias,
+          dbo,
+          bound,
+          cols,
+          Activation.LEAKY_RELU);
+    }
+  }
+
+  private static void eluBackward(
+      float[] dy,
+      int dyo,
+      float[] ys,
+      int yo,
+      float[] zs,
+      int zo,
+      float[] dz,
+      int dzo,
+      boolean accumulate,
+      float[] dBias,
+      int dbo,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int r = i * cols;
+      int a = dyo + r;
+      int b = yo + r;
+      int c = dzo + r;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector g = FloatVector.fromArray(S, dy, a + j);
+        FloatVector y = FloatVector.fromArray(S, ys, b + j);
+        post(
+            g.blend(g.mul(y.add(1f)), y.compare(VectorOperators.LE, 0f)),
+            dz,
+            c,
+            accumulate,
+            dBias,
+            dbo,
+            j);
+      }
+      backwardTail(
+          dy, a, ys, b, zs, zo + r, dz, c, accumulate, dBias, dbo, bound, cols, Activation.ELU);
+    }
+  }
+
+  private static void tanhBackward(
+      float[] dy,
+      int dyo,
+      float[] ys,
+      int yo,
+      float[] zs,
+      int zo,
+      float[] dz,
+      int dzo,
+      boolean accumulate,
+      float[] dBias,
+      int dbo,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int r = i * cols;
+      int a = dyo + r;
+      int b = yo + r;
+      int c = dzo + r;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector g = FloatVector.fromArray(S, dy, a + j);
+        FloatVector y = FloatVector.fromArray(S, ys, b + j);
+        post(g.mul(y.mul(y).neg().add(1f)), dz, c, accumulate, dBias, dbo, j);
+      }
+      backwardTail(
+          dy, a, ys, b, zs, zo + r, dz, c, accumulate, dBias, dbo, bound, cols, Activation.TANH);
+    }
+  }
+
+  private static void sigmoidBackward(
+      float[] dy,
+      int dyo,
+      float[] ys,
+      int yo,
+      float[] zs,
+      int zo,
+      float[] dz,
+      int dzo,
+      boolean accumulate,
+      float[] dBias,
+      int dbo,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int r = i * cols;
+      int a = dyo + r;
+      int b = yo + r;
+      int c = dzo + r;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector g = FloatVector.fromArray(S, dy, a + j);
+        FloatVector y = FloatVector.fromArray(S, ys, b + j);
+        post(g.mul(y.mul(y.neg().add(1f))), dz, c, accumulate, dBias, dbo, j);
+      }
+      backwardTail(
+          dy, a, ys, b, zs, zo + r, dz, c, accumulate, dBias, dbo, bound, cols, Activation.SIGMOID);
+    }
+  }
+
+  private static void softplusBackward(
+      float[] dy,
+      int dyo,
+      float[] ys,
+      int yo,
+      float[] zs,
+      int zo,
+      float[] dz,
+      int dzo,
+      boolean accumulate,
+      float[] dBias,
+      int dbo,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int r = i * cols;
+      int a = dyo + r;
+      int b = yo + r;
+      int c = dzo + r;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector g = FloatVector.fromArray(S, dy, a + j);
+        FloatVector y = FloatVector.fromArray(S, ys, b + j);
+        post(
+            g.mul(y.neg().lanewise(VectorOperators.EXPM1).neg()), dz, c, accumulate, dBias, dbo, j);
+      }
+      backwardTail(
+          dy,
+          a,
+          ys,
+          b,
+          zs,
+          zo + r,
+          dz,
+          c,
+          accumulate,
+          dBias,
+          dbo,
+          bound,
+          cols,
+          Activation.SOFTPLUS);
+    }
+  }
+
+  private static void lipswishBackward(
+      float[] dy,
+      int dyo,
+      float[] ys,
+      int yo,
+      float[] zs,
+      int zo,
+      float[] dz,
+      int dzo,
+      boolean accumulate,
+      float[] dBias,
+      int dbo,
+      int r0,
+      int r1,
+      int cols) {
+    int bound = S.loopBound(cols);
+    for (int i = r0; i < r1; i++) {
+      int r = i * cols;
+      int a = dyo + r;
+      int b = yo + r;
+      int c = dzo + r;
+      for (int j = 0; j < bound; j += S.length()) {
+        FloatVector g = FloatVector.fromArray(S, dy, a + j);
+        post(
+            g.mul(lipSwishDerivative(FloatVector.fromArray(S, zs, zo + r + j))),
+            dz,
+            c,
+            accumulate,
+            dBias,
+            dbo,
+            j);
+      }
+      backwardTail(
+          dy,
+          a,
+          ys,
+          b,
+          zs,
+          zo + r,
+          dz,
+          c,
+          accumulate,
+          dBias,
+          dbo,
+          bound,
+          cols,
+          Activation.LIPSWISH);
+    }
+  }
+
+  /** {@code src + bias} at column {@code j} of a row, also stored into {@code save} if given. */
+  private static FloatVector pre(
+      float[] src, int s, float[] bias, int bo, float[] save, int v, int j) {
+    FloatVector x = FloatVector.fromArray(S, src, s + j);
+    if (bias != null) {
+      x = x.add(FloatVector.fromArray(S, bias, bo + j));
+    }
+    if (save != null) {
+      x.intoArray(save, v + j);
+    }
+    return x;
+  }
+
+  /** Columns {@code [from, cols)} of one row, in scalar code. */
+  private static void forwardTail(
+      float[] src,
+      int s,
+      float[] bias,
+      int bo,
+      float[] dst,
+      int d,
+      float[] save,
+      int v,
+      int from,
+      int cols,
+      Activation act) {
+    for (int j = from; j < cols; j++) {
+      float x = src[s + j] + (bias == null ? 0f : bias[bo + j]);
+      if (save != null) {
+        save[v + j] = x;
+      }
+      dst[d + j] = ScalarEpilogue.apply(act, x);
+    }
+  }
+
+  /** Stores (or adds) a gradient vector at column {@code j} and adds it to the bias sums. */
+  private static void post(
+      FloatVector g, float[] dz, int c, boolean accumulate, float[] dBias, int dbo, int j) {
+    FloatVector out = accumulate ? g.add(FloatVector.fromArray(S, dz, c + j)) : g;
+    out.intoArray(dz, c + j);
+    if (dBias != null) {
+      out.add(FloatVector.fromArray(S, dBias, dbo + j)).intoArray(dBias, dbo + j);
+    }
+  }
+
+  /** Columns {@code [from, cols)} of one row, in scalar code. */
+  private static void backwardTail(
+      float[] dy,
+      int a,
+      float[] y,
+      int b,
+      float[] z,
+      int zr,
+      float[] dz,
+      int c,
+      boolean accumulate,
+      float[] dBias,
+      int dbo,
+      int from,
+      int cols,
+      Activation act) {
+    for (int j = from; j < cols; j++) {
+      float g = dy[a + j] * ScalarEpilogue.derivative(act, y[b + j], z == null ? 0f : z[zr + j]);
+      float out = accumulate ? dz[c + j] + g : g;
+      dz[c + j] = out;
+      if (dBias != null) {
+        dBias[dbo + j] += out;
+      }
+    }
+  }
+
+  /** {@code 1 / (1 + exp(-x))}; {@code exp(-x)} overflowing to infinity gives the right 0. */
+  private static FloatVector sigmoid(FloatVector x) {
+    FloatVector one = FloatVector.broadcast(S, 1f);
+    return one.div(x.neg().lanewise(VectorOperators.EXP).add(one));
+  }
+
+  /** {@code (s + x s (1 - s)) / 1.1} with {@code s = sigmoid(x)}. */
+  private static FloatVector lipSwishDerivative(FloatVector x) {
+    FloatVector s = sigmoid(x);
+    return s.add(x.mul(s).mul(s.neg().add(1f))).mul(LIPSWISH_INV);
+  }
+
+  @Override
+  public void columnSums(float[] m, int mo, int rows, int cols, float[] g, int go) {
+    int bound = S.loopBound(cols);
+    for (int i = 0; i < rows; i++) {
+      int r = mo + i * cols;
+      int j = 0;
+      for (; j < bound; j += S.length()) {
+        FloatVector.fromArray(S, m, r + j)
+            .add(FloatVector.fromArray(S, g, go + j))
+            .intoArray(g, go + j);
+      }
+      for (; j < cols; j++) {
+        g[go + j] += m[r + j];
+      }
+    }
+  }
+
+  @Override
+  public String name() {
+    return "vector-" + S.vectorBitSize();
+  }
+}

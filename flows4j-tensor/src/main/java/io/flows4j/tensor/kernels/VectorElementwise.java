@@ -1,0 +1,353 @@
+package io.flows4j.tensor.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Elementwise kernels on the JDK's Vector API, in the machine's preferred vector width. The
+ * vectorized loops cover whole vectors; the remaining tail of fewer than one vector runs the scalar
+ * code of the superclass. Methods not overridden here (reductions in double, the along-an-axis
+ * kernels) did not gain from vectors or need double accumulation, and are the scalar ones.
+ *
+ * <p>Transcendental functions use {@code lanewise(EXP / LOG / TANH / EXPM1 / LOG1P)}, which HotSpot
+ * compiles to short-vector math routines on x86; {@code docs/design-notes.md} records how they
+ * compare with {@link Math} loops on this JDK.
+ */
+final class VectorElementwise extends ScalarElementwise {
+  private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+  private static final FloatVector ONE = FloatVector.broadcast(S, 1f);
+  private static final float INV_LIPSWISH = (float) (1.0 / Activation.LIPSWISH_SCALE);
+
+  @Override
+  public String name() {
+    return "vector-" + S.vectorBitSize();
+  }
+
+  /** The vector width in bits. */
+  static int bits() {
+    return S.vectorBitSize();
+  }
+
+  @Override
+  public void exp(float[] x, int xOff, float[] y, int yOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector.fromArray(S, x, xOff + i).lanewise(VectorOperators.EXP).intoArray(y, yOff + i);
+    }
+    super.exp(x, xOff + i, y, yOff + i, n - i);
+  }
+
+  @Override
+  public void log(float[] x, int xOff, float[] y, int yOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector.fromArray(S, x, xOff + i).lanewise(VectorOperators.LOG).intoArray(y, yOff + i);
+    }
+    super.log(x, xOff + i, y, yOff + i, n - i);
+  }
+
+  // Each activation's loop is a method of its own: one method holding all eight loops grew past
+  // what C2 inlines, and its later loops fell back to boxed vectors (several times slower).
+
+  @Override
+  public void activation(Activation f, float[] x, int xOff, float[] y, int yOff, int n) {
+    int bound = S.loopBound(n);
+    int i =
+        switch (f) {
+          case IDENTITY -> {
+            System.arraycopy(x, xOff, y, yOff, n);
+            yield n;
+          }
+          case RELU -> relu(x, xOff, y, yOff, bound);
+          case LEAKY_RELU -> leakyRelu(x, xOff, y, yOff, bound);
+          case ELU -> elu(x, xOff, y, yOff, bound);
+          case TANH -> tanh(x, xOff, y, yOff, bound);
+          case SIGMOID -> sigmoid(x, xOff, y, yOff, bound);
+          case SOFTPLUS -> softplus(x, xOff, y, yOff, bound);
+          case LIPSWISH -> lipSwish(x, xOff, y, yOff, bound);
+        };
+    super.activation(f, x, xOff + i, y, yOff + i, n - i);
+  }
+
+  private static int relu(float[] x, int xOff, float[] y, int yOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector.fromArray(S, x, xOff + i).max(0f).intoArray(y, yOff + i);
+    }
+    return i;
+  }
+
+  private static int leakyRelu(float[] x, int xOff, float[] y, int yOff, int bound) {
+    int i = 0;
+    // max(x, a x) equals leaky ReLU for a slope a in (0, 1).
+    for (; i < bound; i += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+      v.max(v.mul(Activation.LEAKY_SLOPE)).intoArray(y, yOff + i);
+    }
+    return i;
+  }
+
+  private static int elu(float[] x, int xOff, float[] y, int yOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+      v.lanewise(VectorOperators.EXPM1)
+          .blend(v, v.compare(VectorOperators.GT, 0f))
+          .intoArray(y, yOff + i);
+    }
+    return i;
+  }
+
+  private static int tanh(float[] x, int xOff, float[] y, int yOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector.fromArray(S, x, xOff + i).lanewise(VectorOperators.TANH).intoArray(y, yOff + i);
+    }
+    return i;
+  }
+
+  private static int sigmoid(float[] x, int xOff, float[] y, int yOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      sigmoid(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
+    }
+    return i;
+  }
+
+  private static int softplus(float[] x, int xOff, float[] y, int yOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      softplus(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
+    }
+    return i;
+  }
+
+  private static int lipSwish(float[] x, int xOff, float[] y, int yOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+      v.mul(sigmoid(v)).mul(INV_LIPSWISH).intoArray(y, yOff + i);
+    }
+    return i;
+  }
+
+  @Override
+  public void activationBackward(
+      Activation f,
+      float[] x,
+      int xOff,
+      float[] y,
+      int yOff,
+      float[] gradOut,
+      int gOff,
+      float[] gradIn,
+      int giOff,
+      int n) {
+    if (f == Activation.IDENTITY) {
+      add(gradIn, giOff, gradOut, gOff, gradIn, giOff, n);
+      return;
+    }
+    int bound = S.loopBound(n);
+    int i =
+        switch (f) {
+          case IDENTITY -> throw new AssertionError("handled above");
+          case RELU -> reluBackward(x, xOff, gradOut, gOff, gradIn, giOff, bound);
+          case LEAKY_RELU -> leakyReluBackward(x, xOff, gradOut, gOff, gradIn, giOff, bound);
+          case ELU -> eluBackward(x, xOff, y, yOff, gradOut, gOff, gradIn, giOff, bound);
+          case TANH -> tanhBackward(y, yOff, gradOut, gOff, gradIn, giOff, bound);
+          case SIGMOID -> sigmoidBackward(y, yOff, gradOut, gOff, gradIn, giOff, bound);
+          case SOFTPLUS -> softplusBackward(x, xOff, gradOut, gOff, gradIn, giOff, bound);
+          case LIPSWISH -> lipSwishBackward(x, xOff, gradOut, gOff, gradIn, giOff, bound);
+        };
+    super.activationBackward(
+        f, x, xOff + i, y, yOff + i, gradOut, gOff + i, gradIn, giOff + i, n - i);
+  }
+
+  private static int reluBackward(
+      float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      VectorMask<Float> pos = FloatVector.fromArray(S, x, xOff + i).compare(VectorOperators.GT, 0f);
+      FloatVector gi = FloatVector.fromArray(S, gradIn, giOff + i);
+      gi.add(FloatVector.fromArray(S, gradOut, gOff + i), pos).intoArray(gradIn, giOff + i);
+    }
+    return i;
+  }
+
+  private static int leakyReluBackward(
+      float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int bound) {
+    int i = 0;
+    FloatVector slope = FloatVector.broadcast(S, Activation.LEAKY_SLOPE);
+    for (; i < bound; i += S.length()) {
+      VectorMask<Float> pos = FloatVector.fromArray(S, x, xOff + i).compare(VectorOperators.GT, 0f);
+      accumulate(gradOut, gOff + i, slope.blend(ONE, pos), gradIn, giOff + i);
+    }
+    return i;
+  }
+
+  private static int eluBackward(
+      float[] x,
+      int xOff,
+      float[] y,
+      int yOff,
+      float[] gradOut,
+      int gOff,
+      float[] gradIn,
+      int giOff,
+      int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      VectorMask<Float> pos = FloatVector.fromArray(S, x, xOff + i).compare(VectorOperators.GT, 0f);
+      FloatVector d = FloatVector.fromArray(S, y, yOff + i).add(ONE).blend(ONE, pos);
+      accumulate(gradOut, gOff + i, d, gradIn, giOff + i);
+    }
+    return i;
+  }
+
+  private static int tanhBackward(
+      float[] y, int yOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector t = FloatVector.fromArray(S, y, yOff + i);
+      accumulate(gradOut, gOff + i, t.neg().fma(t, ONE), gradIn, giOff + i);
+    }
+    return i;
+  }
+
+  private static int sigmoidBackward(
+      float[] y, int yOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector s = FloatVector.fromArray(S, y, yOff + i);
+      // s (1 - s) = s - s^2
+      accumulate(gradOut, gOff + i, s.neg().fma(s, s), gradIn, giOff + i);
+    }
+    return i;
+  }
+
+  private static int softplusBackward(
+      float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector d = sigmoid(FloatVector.fromArray(S, x, xOff + i));
+      accumulate(gradOut, gOff + i, d, gradIn, giOff + i);
+    }
+    return i;
+  }
+
+  private static int lipSwishBackward(
+      float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int bound) {
+    int i = 0;
+    for (; i < bound; i += S.length()) {
+      FloatVector v = FloatVector.fromArray(S, x, xOff + i);
+      FloatVector s = sigmoid(v);
+      // (s + x s (1 - s)) / 1.1
+      FloatVector d = v.mul(s).mul(ONE.sub(s)).add(s).mul(INV_LIPSWISH);
+      accumulate(gradOut, gOff + i, d, gradIn, giOff + i);
+    }
+    return i;
+  }
+
+  @Override
+  public void add(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector.fromArray(S, a, aOff + i)
+          .add(FloatVector.fromArray(S, b, bOff + i))
+          .intoArray(c, cOff + i);
+    }
+    super.add(a, aOff + i, b, bOff + i, c, cOff + i, n - i);
+  }
+
+  @Override
+  public void sub(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector.fromArray(S, a, aOff + i)
+          .sub(FloatVector.fromArray(S, b, bOff + i))
+          .intoArray(c, cOff + i);
+    }
+    super.sub(a, aOff + i, b, bOff + i, c, cOff + i, n - i);
+  }
+
+  @Override
+  public void mul(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector.fromArray(S, a, aOff + i)
+          .mul(FloatVector.fromArray(S, b, bOff + i))
+          .intoArray(c, cOff + i);
+    }
+    super.mul(a, aOff + i, b, bOff + i, c, cOff + i, n - i);
+  }
+
+  @Override
+  public void div(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector.fromArray(S, a, aOff + i)
+          .div(FloatVector.fromArray(S, b, bOff + i))
+          .intoArray(c, cOff + i);
+    }
+    super.div(a, aOff + i, b, bOff + i, c, cOff + i, n - i);
+  }
+
+  @Override
+  public void mulAdd(float[] a, int aOff, float[] b, int bOff, float[] c, int cOff, int n) {
+    int i = 0;
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector.fromArray(S, a, aOff + i)
+          .fma(FloatVector.fromArray(S, b, bOff + i), FloatVector.fromArray(S, c, cOff + i))
+          .intoArray(c, cOff + i);
+    }
+    super.mulAdd(a, aOff + i, b, bOff + i, c, cOff + i, n - i);
+  }
+
+  @Override
+  public void axpy(float alpha, float[] x, int xOff, float[] y, int yOff, int n) {
+    int i = 0;
+    FloatVector va = FloatVector.broadcast(S, alpha);
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      va.fma(FloatVector.fromArray(S, x, xOff + i), FloatVector.fromArray(S, y, yOff + i))
+          .intoArray(y, yOff + i);
+    }
+    super.axpy(alpha, x, xOff + i, y, yOff + i, n - i);
+  }
+
+  @Override
+  public void scaleShift(float[] x, int xOff, float alpha, float beta, float[] y, int yOff, int n) {
+    int i = 0;
+    FloatVector va = FloatVector.broadcast(S, alpha);
+    FloatVector vb = FloatVector.broadcast(S, beta);
+    for (int bound = S.loopBound(n); i < bound; i += S.length()) {
+      FloatVector.fromArray(S, x, xOff + i).fma(va, vb).intoArray(y, yOff + i);
+    }
+    super.scaleShift(x, xOff + i, alpha, beta, y, yOff + i, n - i);
+  }
+
+  /** {@code gradIn += gradOut * d} for one vector. */
+  private static void accumulate(
+      float[] gradOut, int gOff, FloatVector d, float[] gradIn, int giOff) {
+    FloatVector.fromArray(S, gradOut, gOff)
+        .fma(d, FloatVector.fromArray(S, gradIn, giOff))
+        .intoArray(gradIn, giOff);
+  }
+
+  /**
+   * Sigmoid exact at both tails: with {@code e = exp(-|x|)}, {@code 1 / (1 + e)} for {@code x >= 0}
+   * and {@code e / (1 + e)} for {@code x < 0}, so neither branch overflows or cancels.
+   */
+  private static FloatVector sigmoid(FloatVector v) {
+    FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
+    FloatVector r = ONE.div(e.add(1f));
+    return r.blend(e.mul(r), v.compare(VectorOperators.LT, 0f));
+  }
+
+  /** Softplus {@code max(x, 0) + log1p(exp(-|x|))}, finite for every finite x. */
+  private static FloatVector softplus(FloatVector v) {
+    return v.max(0f)
+        .add(v.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
+  }
+}
