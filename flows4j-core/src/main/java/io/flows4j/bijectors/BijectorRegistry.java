@@ -19,6 +19,7 @@ public final class BijectorRegistry {
   static {
     register(Chain.TYPE, BijectorRegistry::chainFromSpec);
     register(Inverted.TYPE, spec -> Bijectors.inverted(build(spec.getObject("inner"))));
+    register(ElementwiseAffine.TYPE, ElementwiseAffine::fromSpec);
   }
 
   private BijectorRegistry() {}
@@ -61,7 +62,10 @@ public final class BijectorRegistry {
       Json item = layers.get(i);
       if (!(item instanceof Json.Obj o)) {
         throw new IllegalArgumentException(
-            "BijectorRegistry: chain layer " + i + " must be an object, but was " + item.typeName());
+            "BijectorRegistry: chain layer "
+                + i
+                + " must be an object, but was "
+                + item.typeName());
       }
       built.add(build(o));
     }

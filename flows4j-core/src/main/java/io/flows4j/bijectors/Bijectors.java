@@ -7,8 +7,8 @@ public final class Bijectors {
   private Bijectors() {}
 
   /**
-   * The bijection {@code b} seen the other way round: {@code forward} is {@code b.inverse} and
-   * vice versa. Inverting twice gives back {@code b}.
+   * The bijection {@code b} seen the other way round: {@code forward} is {@code b.inverse} and vice
+   * versa. Inverting twice gives back {@code b}.
    */
   public static Bijector inverted(Bijector b) {
     if (b instanceof Inverted inv) {

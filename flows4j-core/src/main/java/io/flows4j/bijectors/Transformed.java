@@ -5,8 +5,8 @@ import io.flows4j.tensor.Checks;
 
 /**
  * The result of applying a bijector in either direction: the transformed value and the log of the
- * absolute Jacobian determinant of that direction, one per batch row. Returning both together
- * means the two can never disagree.
+ * absolute Jacobian determinant of that direction, one per batch row. Returning both together means
+ * the two can never disagree.
  *
  * @param value the output, of shape {@code [batch, ...]}
  * @param logAbsDet {@code log|det J|} of the direction applied, of shape {@code [batch]}

@@ -25,8 +25,8 @@ public interface Distribution {
   Var logProb(Var z);
 
   /**
-   * Draws {@code n} events at a temperature: the base's spread is scaled by {@code temperature}
-   * (1 is the distribution itself; below 1 gives more typical samples).
+   * Draws {@code n} events at a temperature: the base's spread is scaled by {@code temperature} (1
+   * is the distribution itself; below 1 gives more typical samples).
    *
    * @return samples of shape {@code [n, event...]}
    * @throws IllegalArgumentException if {@code n < 0} or {@code temperature <= 0}

@@ -59,5 +59,4 @@ public final class StandardNormal implements Distribution {
   public String toString() {
     return "StandardNormal" + eventShape;
   }
-
 }

@@ -92,9 +92,9 @@ public final class Flow extends Module {
 
   /**
    * Draws {@code n} samples and their log-densities in one pass: {@code log p(x) = log p_Z(z) -
-   * log|det df^-1/dz|} for {@code x = f^-1(z)}, cheaper than sampling and then evaluating.
-   * Records on the current tape (reparameterised: differentiable with respect to the parameters),
-   * so it also serves reverse-KL training.
+   * log|det df^-1/dz|} for {@code x = f^-1(z)}, cheaper than sampling and then evaluating. Records
+   * on the current tape (reparameterised: differentiable with respect to the parameters), so it
+   * also serves reverse-KL training.
    *
    * @return samples of shape {@code [n, event...]} and log-densities of shape {@code [n]}
    */

@@ -21,8 +21,8 @@ import org.junit.jupiter.api.Test;
  * the layer (with non-trivial parameters) and, where it applies, the structure of its Jacobian.
  *
  * <p>Checks: output shapes; round trips in both directions; forward and inverse log-determinants
- * cancel; the log-determinant equals {@code log|det J|} of a central finite-difference Jacobian
- * (LU in double) in both directions; the Jacobian structure; finite outputs for inputs of {@code
+ * cancel; the log-determinant equals {@code log|det J|} of a central finite-difference Jacobian (LU
+ * in double) in both directions; the Jacobian structure; finite outputs for inputs of {@code
  * +-1e3}; every parameter receives a gradient; the JSON spec and saved state rebuild a bijector
  * whose log-density is identical.
  */
@@ -40,8 +40,8 @@ public abstract class BijectorContractTest {
   protected static final double FD_STEP = 1e-3;
 
   /**
-   * Tolerance on {@code log|det J|} per feature: a central difference with step {@link #FD_STEP}
-   * on float32 outputs has a relative error near {@code eps32 / FD_STEP ~ 1e-4} per entry.
+   * Tolerance on {@code log|det J|} per feature: a central difference with step {@link #FD_STEP} on
+   * float32 outputs has a relative error near {@code eps32 / FD_STEP ~ 1e-4} per entry.
    */
   protected static final double LOG_DET_TOL_PER_FEATURE = 2e-3;
 
@@ -226,7 +226,9 @@ public abstract class BijectorContractTest {
           Tensor y = forward(b, x).value().value();
           int off = row * d;
           for (int i : identityFeatures()) {
-            assertThat(y.getFlat(off + i)).as("identity feature %d", i).isEqualTo(x.getFlat(off + i));
+            assertThat(y.getFlat(off + i))
+                .as("identity feature %d", i)
+                .isEqualTo(x.getFlat(off + i));
           }
         }
       }
@@ -368,7 +370,9 @@ public abstract class BijectorContractTest {
 
   private static void assertFinite(Tensor t, String what) {
     for (int i = 0; i < t.size(); i++) {
-      assertThat(Float.isFinite(t.getFlat(i))).as("%s element %d is %s", what, i, t.getFlat(i)).isTrue();
+      assertThat(Float.isFinite(t.getFlat(i)))
+          .as("%s element %d is %s", what, i, t.getFlat(i))
+          .isTrue();
     }
   }
 }
