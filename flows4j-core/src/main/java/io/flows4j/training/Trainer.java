@@ -164,6 +164,20 @@ public final class Trainer {
     return sum;
   }
 
+  /**
+   * The steps between evaluations for {@code trainRows} training rows: the configured interval, but
+   * at least once per epoch ({@code ceil(N / batch)} steps). A flow fitted to a few hundred rows
+   * can go from its best validation NLL to nonsense within a hundred steps (measured: MAF on 160
+   * rows of moons, best at step 66, validation NLL 2.87 there and 5.3 at step 100), so small data
+   * sets are watched every epoch.
+   */
+  public static int evaluationInterval(TrainingConfig config, int trainRows) {
+    Checks.requirePositive(trainRows, "Trainer.evaluationInterval", "training rows");
+    int batch = Math.min(config.batchSize(), trainRows);
+    long stepsPerEpoch = ((long) trainRows + batch - 1) / batch;
+    return (int) Math.min(config.evaluationInterval(), stepsPerEpoch);
+  }
+
   /** The state of one training run. */
   private static final class Run {
     private final Flow flow;
@@ -173,6 +187,7 @@ public final class Trainer {
     private final TrainingListener listener;
     private final int totalSteps;
     private final int batch;
+    private final int interval;
     private final LinkedHashMap<String, Parameter> params;
     private final List<Parameter> paramList;
     private final Map<String, Tensor> live = new LinkedHashMap<>();
@@ -210,6 +225,7 @@ public final class Trainer {
       this.paramList = List.copyOf(params.values());
       this.totalSteps = config.totalSteps(train.rows());
       this.batch = Math.min(config.batchSize(), train.rows());
+      this.interval = evaluationInterval(config, train.rows());
       for (Map.Entry<String, Parameter> e : params.entrySet()) {
         live.put(e.getKey(), e.getValue().value());
       }
@@ -270,7 +286,7 @@ public final class Trainer {
                   ? loss
                   : LOSS_SMOOTHING * smoothed + (1 - LOSS_SMOOTHING) * loss;
           boolean evaluated = false;
-          if (step % config.evaluationInterval() == 0 || step == totalSteps) {
+          if (step % interval == 0 || step == totalSteps) {
             double nll = Double.NaN;
             if (validation.rows() > 0) {
               nll = sumNll(flow, validation, evalBuffer) / validation.rows();

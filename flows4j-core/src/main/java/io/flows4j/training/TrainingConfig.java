@@ -34,7 +34,8 @@ import java.util.Map;
  *     early stopping on a small data set does not rest on a handful of rows (capped at a fifth of
  *     the data); {@code >= 0}
  * @param evaluationInterval steps between evaluations of the validation log-likelihood, {@code >=
- *     1}; the last step is always evaluated
+ *     1}, but at least one evaluation per epoch (see {@link Trainer#evaluationInterval}); the last
+ *     step is always evaluated
  * @param patience evaluations without a new best validation log-likelihood after which training
  *     stops, or 0 to never stop early; {@code >= 0}
  * @param restoreBest whether the parameters of the best evaluation are restored when training ends

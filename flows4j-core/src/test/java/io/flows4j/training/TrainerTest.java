@@ -135,6 +135,7 @@ class TrainerTest {
         TrainingConfig.defaults()
             .withSteps(5000)
             .withLearningRate(1e-2)
+            .withBatchSize(64)
             .withSchedule(TrainingConfig.ScheduleKind.CONSTANT, 0)
             .withEarlyStopping(20, 5, true);
     List<TrainingListener.Progress> seen = new ArrayList<>();
@@ -169,6 +170,25 @@ class TrainerTest {
   }
 
   @Test
+  @DisplayName("small data sets are evaluated at least once per epoch (seed 14)")
+  void evaluatedEveryEpoch() {
+    TrainingConfig c = TrainingConfig.defaults();
+    assertThat(Trainer.evaluationInterval(c, 160)).isEqualTo(1);
+    assertThat(Trainer.evaluationInterval(c, 2000)).isEqualTo(8);
+    assertThat(Trainer.evaluationInterval(c, 25600)).isEqualTo(100);
+    assertThat(Trainer.evaluationInterval(c.withBatchSize(64), 1000)).isEqualTo(16);
+    Dataset data = TestFlows.gaussian(200, MEAN, STD, 14);
+    TrainingResult r =
+        Trainer.train(
+            TestFlows.diagonalGaussian(3),
+            data,
+            c.withSteps(30).withBatchSize(64).withEarlyStopping(100, 0, true));
+    // 160 training rows in batches of 64: 3 steps per epoch.
+    assertThat(r.history()).extracting(TrainingResult.HistoryEntry::step).startsWith(3, 6, 9);
+    assertThat(r.history()).hasSize(10);
+  }
+
+  @Test
   @DisplayName("the listener sees every step, the result records timings and the curve (seed 9)")
   void listenerAndResult() {
     Dataset data = TestFlows.gaussian(1000, MEAN, STD, 9);
@@ -180,7 +200,10 @@ class TrainerTest {
             TestFlows.diagonalGaussian(3),
             data,
             null,
-            TrainingConfig.defaults().withSteps(250).withEarlyStopping(100, 0, true),
+            TrainingConfig.defaults()
+                .withSteps(250)
+                .withBatchSize(8)
+                .withEarlyStopping(100, 0, true),
             new TrainingListener() {
               @Override
               public void onStart(int totalSteps, int trainRows, int validationRows) {
@@ -303,7 +326,8 @@ class TrainerTest {
   void nanRestoresBest() {
     Dataset data = TestFlows.gaussian(300, MEAN, STD, 7);
     Flow flow = TestFlows.flow(3, new ElementwiseAffine(3), new PoisonAt(26));
-    TrainingConfig c = TrainingConfig.defaults().withSteps(100).withEarlyStopping(10, 0, true);
+    TrainingConfig c =
+        TrainingConfig.defaults().withSteps(100).withBatchSize(16).withEarlyStopping(10, 0, true);
     assertThatThrownBy(() -> Trainer.train(flow, data, c))
         .isInstanceOf(NonFiniteTrainingException.class)
         .hasMessageContaining("step 26 of 100: loss is NaN")
@@ -356,6 +380,38 @@ class TrainerTest {
     assertThat(
             Trainer.split(data, TrainingConfig.defaults().withValidation(0, 0)).validation().rows())
         .isZero();
+  }
+
+  @Test
+  @DisplayName("a step allocates far less than a copy of its batch (seed 13)")
+  void noBatchSizedAllocationPerStep() {
+    // A large batch makes any per-step copy of the batch (or of the data) stand out: one copy is
+    // 4096 x 8 floats = 128 KiB, while the tape's bookkeeping is a few KiB.
+    int d = 8;
+    Dataset data = TestFlows.gaussian(8192, new double[d], ones(d), 13);
+    TrainingConfig c =
+        TrainingConfig.defaults().withBatchSize(4096).withValidation(0, 0).withSteps(50);
+    Trainer.train(TestFlows.diagonalGaussian(d), data, c);
+    long shortRun = allocatedBy(() -> Trainer.train(TestFlows.diagonalGaussian(d), data, c));
+    long longRun =
+        allocatedBy(() -> Trainer.train(TestFlows.diagonalGaussian(d), data, c.withSteps(250)));
+    // The difference of the two runs leaves out the set-up (sampler, buffers, per-run arrays).
+    long perStep = (longRun - shortRun) / 200;
+    assertThat(perStep).isLessThan(4096L * d * 4);
+  }
+
+  private static long allocatedBy(Runnable r) {
+    com.sun.management.ThreadMXBean mx =
+        (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
+    long before = mx.getCurrentThreadAllocatedBytes();
+    r.run();
+    return mx.getCurrentThreadAllocatedBytes() - before;
+  }
+
+  private static double[] ones(int d) {
+    double[] o = new double[d];
+    java.util.Arrays.fill(o, 1);
+    return o;
   }
 
   /**
