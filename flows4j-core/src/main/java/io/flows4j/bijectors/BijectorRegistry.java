@@ -1,5 +1,9 @@
 package io.flows4j.bijectors;
 
+import io.flows4j.bijectors.coupling.AdditiveCoupling;
+import io.flows4j.bijectors.coupling.AffineCoupling;
+import io.flows4j.bijectors.coupling.SplineCoupling;
+import io.flows4j.bijectors.spline.SplineAutoregressive;
 import io.flows4j.io.Json;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +24,10 @@ public final class BijectorRegistry {
     register(Chain.TYPE, BijectorRegistry::chainFromSpec);
     register(Inverted.TYPE, spec -> Bijectors.inverted(build(spec.getObject("inner"))));
     register(ElementwiseAffine.TYPE, ElementwiseAffine::fromSpec);
+    register(AffineCoupling.TYPE, AffineCoupling::fromSpec);
+    register(AdditiveCoupling.TYPE, AdditiveCoupling::fromSpec);
+    register(SplineCoupling.TYPE, SplineCoupling::fromSpec);
+    register(SplineAutoregressive.TYPE, SplineAutoregressive::fromSpec);
   }
 
   private BijectorRegistry() {}
