@@ -205,6 +205,13 @@ public final class RationalQuadraticSpline {
     System.arraycopy(xd, xo, zd, zo, rows * d);
     int nt = features.length;
     int minRows = Math.max(1, ELEMENTS_PER_TASK / Math.max(1, nt));
+    // What the backward pass needs (probabilities, derivatives, bin) is kept from this pass when
+    // a gradient will be wanted, so that it computes no exponential for the softmaxes again.
+    boolean keep = Tape.isRecording() && (x.requiresGrad() || params.requiresGrad());
+    int ss = kernel.stashSize;
+    Tensor stash = keep ? Tape.newValue(Shape.of(rows, nt * ss)) : null;
+    float[] std = keep ? stash.data() : null;
+    int sto = keep ? stash.offset() : 0;
     Threads.parallelRange(
         rows,
         minRows,
@@ -225,6 +232,9 @@ public final class RationalQuadraticSpline {
               }
               zd[zo + r * d + features[t]] = (float) sc.value;
               sum += sc.logDet;
+              if (std != null) {
+                kernel.stash(sc, std, sto + (r * nt + t) * ss);
+              }
             }
             ldd[ldo + r] = (float) sum;
           }
@@ -232,7 +242,7 @@ public final class RationalQuadraticSpline {
     return FusedOp.transformed(
         z,
         ld,
-        (gz, gld) -> backward(x, params, features, groups, identity, inverse, gz, gld),
+        (gz, gld) -> backward(x, params, features, groups, identity, inverse, stash, gz, gld),
         x,
         params);
   }
@@ -244,6 +254,7 @@ public final class RationalQuadraticSpline {
       int[] groups,
       int[] identity,
       boolean inverse,
+      Tensor stash,
       Tensor gz,
       Tensor gld) {
     boolean wantX = x.requiresGrad();
@@ -270,6 +281,9 @@ public final class RationalQuadraticSpline {
     float[] ghd = gh == null ? null : gh.data();
     int gho = gh == null ? 0 : gh.offset();
     int minRows = Math.max(1, ELEMENTS_PER_TASK / Math.max(1, nt));
+    int ss = kernel.stashSize;
+    float[] std = stash.data();
+    int sto = stash.offset();
     Threads.parallelRange(
         rows,
         minRows,
@@ -294,10 +308,11 @@ public final class RationalQuadraticSpline {
               }
               int off = ho + r * hc + groups[t] * p;
               load(hd, off, sc.raw, p);
+              int so = sto + (r * nt + t) * ss;
               if (inverse) {
-                kernel.backwardInverse(v, g, gL, sc);
+                kernel.backwardInverse(v, g, gL, sc, std, so);
               } else {
-                kernel.backwardForward(v, g, gL, sc);
+                kernel.backwardForward(v, g, gL, sc, std, so);
               }
               if (gxd != null) {
                 gxd[gxo + r * d + f] += (float) sc.gradIn;

@@ -55,6 +55,14 @@ final class SplineKernel {
   /** Raw parameters per element, {@code 3K - 1}. */
   final int paramsPerElement;
 
+  /**
+   * Floats per element of the stash that {@link #stash} writes after an evaluation for the backward
+   * pass: the width and height probabilities ({@code 2K}), the two derivatives of the element's bin
+   * and the bin index, {@code 2K + 3}. With it the backward pass computes no exponential for the
+   * softmaxes and no softplus.
+   */
+  final int stashSize;
+
   SplineKernel(
       int bins, double tailBound, double minBinWidth, double minBinHeight, double minDerivative) {
     this.bins = bins;
@@ -64,6 +72,7 @@ final class SplineKernel {
     this.minDerivative = minDerivative;
     this.derivativeShift = StableMath.softplusInverse(1 - minDerivative);
     this.paramsPerElement = 3 * bins - 1;
+    this.stashSize = 2 * bins + 3;
   }
 
   /**
@@ -90,6 +99,9 @@ final class SplineKernel {
 
     /** The gradient with respect to the input, from the last backward call. */
     double gradIn;
+
+    /** The bin of the last element inside the bound. */
+    int bin;
 
     // Local quantities of the bin of the last element: knot, width, height, slope, derivatives.
     double xk;
@@ -161,8 +173,38 @@ final class SplineKernel {
   }
 
   /**
+   * Saves what the backward pass needs of the element just evaluated (inside the bound) to {@code
+   * dst[off .. off + stashSize)}: the softmax probabilities, the bin's two derivatives and the bin.
+   */
+  void stash(Scratch sc, float[] dst, int off) {
+    for (int i = 0; i < bins; i++) {
+      dst[off + i] = (float) sc.pw[i];
+      dst[off + bins + i] = (float) sc.ph[i];
+    }
+    dst[off + 2 * bins] = (float) sc.dk;
+    dst[off + 2 * bins + 1] = (float) sc.dk1;
+    dst[off + 2 * bins + 2] = sc.bin;
+  }
+
+  /** Restores the knots and the bin's local quantities from a {@link #stash}; returns the bin. */
+  private int unstash(float[] src, int off, Scratch sc) {
+    for (int i = 0; i < bins; i++) {
+      sc.pw[i] = src[off + i];
+      sc.ph[i] = src[off + bins + i];
+    }
+    cumulate(sc.pw, minBinWidth, sc.xs);
+    cumulate(sc.ph, minBinHeight, sc.ys);
+    int k = (int) src[off + 2 * bins + 2];
+    localKnots(sc, k);
+    sc.dk = src[off + 2 * bins];
+    sc.dk1 = src[off + 2 * bins + 1];
+    return k;
+  }
+
+  /**
    * Backward of {@link #forward}: given {@code gy = dLoss/dy} and {@code gL = dLoss/d log f'}, sets
    * {@code sc.gradIn = dLoss/dx} and, when {@code x} is inside the bound, {@code sc.gradRaw}.
+   * Recomputes everything from the raw parameters in {@code sc.raw}.
    *
    * @return whether {@code sc.gradRaw} was written (false in the tails, where it is zero)
    */
@@ -174,8 +216,22 @@ final class SplineKernel {
     knots(sc);
     int k = bin(sc.xs, x);
     local(sc, k);
-    double xi = clamp01((x - sc.xk) / sc.wk);
-    sc.gradIn = localBackward(sc, k, xi, gy, gL);
+    sc.gradIn = localBackward(sc, k, clamp01((x - sc.xk) / sc.wk), gy, gL);
+    return true;
+  }
+
+  /**
+   * As {@link #backwardForward(double, double, double, Scratch)}, from the {@link #stash} that the
+   * forward pass wrote at {@code src[off]}; {@code sc.raw} must hold the raw parameters (for the
+   * derivatives' sigmoids).
+   */
+  boolean backwardForward(double x, double gy, double gL, Scratch sc, float[] src, int off) {
+    if (!inside(x)) {
+      sc.gradIn = gy;
+      return false;
+    }
+    int k = unstash(src, off, sc);
+    sc.gradIn = localBackward(sc, k, clamp01((x - sc.xk) / sc.wk), gy, gL);
     return true;
   }
 
@@ -193,6 +249,25 @@ final class SplineKernel {
     knots(sc);
     int k = bin(sc.ys, y);
     local(sc, k);
+    inverseLocalBackward(y, gx, gLi, sc, k);
+    return true;
+  }
+
+  /**
+   * As {@link #backwardInverse(double, double, double, Scratch)}, from the {@link #stash} that the
+   * inverse pass wrote at {@code src[off]}; {@code sc.raw} must hold the raw parameters.
+   */
+  boolean backwardInverse(double y, double gx, double gLi, Scratch sc, float[] src, int off) {
+    if (!inside(y)) {
+      sc.gradIn = gx;
+      return false;
+    }
+    int k = unstash(src, off, sc);
+    inverseLocalBackward(y, gx, gLi, sc, k);
+    return true;
+  }
+
+  private void inverseLocalBackward(double y, double gx, double gLi, Scratch sc, int k) {
     double xi = solve(sc, y);
     double s = sc.sk;
     double t = xi * (1 - xi);
@@ -207,7 +282,6 @@ final class SplineKernel {
     sc.gradIn = gy;
     // The parameters' gradient is the forward rule at x with upstream (-dLoss/dy, -gLi).
     localBackward(sc, k, xi, -gy, -gLi);
-    return true;
   }
 
   /**
@@ -286,11 +360,16 @@ final class SplineKernel {
     }
   }
 
-  /** {@code log f'} at {@code xi} in the current bin. */
+  /**
+   * {@code log f'} at {@code xi} in the current bin, as one logarithm of {@code (s / den)^2 q}
+   * (three logarithms cost three times as much); in double this neither overflows nor underflows
+   * for any float parameters, derivatives up to 3e38 included.
+   */
   private static double logDerivative(Scratch sc, double xi, double t, double den) {
     double u = 1 - xi;
     double q = sc.dk1 * xi * xi + 2 * sc.sk * t + sc.dk * u * u;
-    return 2 * Math.log(sc.sk) + Math.log(q) - 2 * Math.log(den);
+    double sd = sc.sk / den;
+    return Math.log(sd * sd * q);
   }
 
   /** The root {@code xi} in {@code [0, 1]} for output {@code y} in the current bin. */
@@ -365,13 +444,18 @@ final class SplineKernel {
 
   /** Loads bin {@code k}'s knot, width, height, slope and end derivatives into the scratch. */
   private void local(Scratch sc, int k) {
+    localKnots(sc, k);
+    sc.dk = derivative(sc, k);
+    sc.dk1 = derivative(sc, k + 1);
+  }
+
+  private static void localKnots(Scratch sc, int k) {
+    sc.bin = k;
     sc.xk = sc.xs[k];
     sc.wk = sc.xs[k + 1] - sc.xs[k];
     sc.yk = sc.ys[k];
     sc.hk = sc.ys[k + 1] - sc.ys[k];
     sc.sk = sc.hk / sc.wk;
-    sc.dk = derivative(sc, k);
-    sc.dk1 = derivative(sc, k + 1);
   }
 
   /** The derivative at knot {@code k}: 1 at both ends, {@code minD + softplus(ud + c)} inside. */
