@@ -8,6 +8,9 @@ import io.flows4j.tensor.Checks;
 import io.flows4j.tensor.Shape;
 import io.flows4j.tensor.Tensor;
 import io.flows4j.tensor.Threads;
+import io.flows4j.tensor.kernels.Activation;
+import io.flows4j.tensor.kernels.Elementwise;
+import io.flows4j.tensor.kernels.ElementwiseKernels;
 import java.util.Arrays;
 
 /**
@@ -47,10 +50,14 @@ public final class RationalQuadraticSpline {
   /** Default minimum interior derivative, 1e-3, as in the paper's reference setup. */
   public static final double DEFAULT_MIN_DERIVATIVE = 1e-3;
 
-  /** Elements per parallel task; an element costs about 40 transcendental calls. */
-  private static final int ELEMENTS_PER_TASK = 2048;
+  /** Elements per parallel task; an element costs about 100 ns forward and backward. */
+  private static final int ELEMENTS_PER_TASK = 4096;
+
+  /** Elements whose transcendental functions one vectorised call computes. */
+  private static final int BLOCK = 128;
 
   private final SplineKernel kernel;
+  private final ThreadLocal<Workspace> workspace;
 
   /**
    * A spline with {@code bins} bins on {@code [-tailBound, tailBound]} and the default minimum bin
@@ -95,6 +102,7 @@ public final class RationalQuadraticSpline {
         "RationalQuadraticSpline: minDerivative must be in (0, 1), but was %s",
         minDerivative);
     this.kernel = new SplineKernel(bins, tailBound, minBinWidth, minBinHeight, minDerivative);
+    this.workspace = ThreadLocal.withInitial(() -> new Workspace(kernel));
   }
 
   /** Number of bins {@code K}. */
@@ -216,28 +224,25 @@ public final class RationalQuadraticSpline {
         rows,
         minRows,
         (from, to) -> {
-          SplineKernel.Scratch sc = kernel.newScratch();
+          Workspace ws = workspace.get();
+          int n = 0;
           for (int r = from; r < to; r++) {
-            double sum = 0;
+            ldd[ldo + r] = 0f;
             for (int t = 0; t < nt; t++) {
-              double v = xd[xo + r * d + features[t]];
-              if (!kernel.inside(v)) {
-                continue; // identity tail: z already holds v, log-derivative 0
+              if (!kernel.inside(xd[xo + r * d + features[t]])) {
+                continue; // identity tail: z already holds x, log-derivative 0
               }
-              load(hd, ho + r * hc + groups[t] * p, sc.raw, p);
-              if (inverse) {
-                kernel.inverse(v, sc);
-              } else {
-                kernel.forward(v, sc);
-              }
-              zd[zo + r * d + features[t]] = (float) sc.value;
-              sum += sc.logDet;
-              if (std != null) {
-                kernel.stash(sc, std, sto + (r * nt + t) * ss);
+              kernel.shiftedArguments(
+                  hd, ho + r * hc + groups[t] * p, ws.exp, n * ws.ne, ws.args, n * ws.nd);
+              ws.rows[n] = r;
+              ws.ts[n] = t;
+              if (++n == BLOCK) {
+                evaluate(ws, n, xv, features, inverse, z, ld, stash);
+                n = 0;
               }
             }
-            ldd[ldo + r] = (float) sum;
           }
+          evaluate(ws, n, xv, features, inverse, z, ld, stash);
         });
     return FusedOp.transformed(
         z,
@@ -245,6 +250,85 @@ public final class RationalQuadraticSpline {
         (gz, gld) -> backward(x, params, features, groups, identity, inverse, stash, gz, gld),
         x,
         params);
+  }
+
+  /**
+   * Evaluates the {@code n} elements listed in the workspace: one vectorised call each for the
+   * exponentials of the softmaxes and for the softplus (and, before a backward pass, the sigmoid)
+   * of the derivatives, then the spline of each element in double.
+   */
+  private void evaluate(
+      Workspace ws,
+      int n,
+      Tensor x,
+      int[] features,
+      boolean inverse,
+      Tensor z,
+      Tensor ld,
+      Tensor stash) {
+    if (n == 0) {
+      return;
+    }
+    Elementwise ew = ElementwiseKernels.get();
+    ew.exp(ws.exp, 0, ws.exp, 0, n * ws.ne);
+    ew.activation(Activation.SOFTPLUS, ws.args, 0, ws.softplus, 0, n * ws.nd);
+    if (stash != null) {
+      ew.activation(Activation.SIGMOID, ws.args, 0, ws.sigmoid, 0, n * ws.nd);
+    }
+    int d = x.dim(1);
+    int nt = features.length;
+    float[] xd = x.data();
+    int xo = x.offset();
+    float[] zd = z.data();
+    int zo = z.offset();
+    float[] ldd = ld.data();
+    int ldo = ld.offset();
+    SplineKernel.Scratch sc = ws.scratch;
+    for (int i = 0; i < n; i++) {
+      int r = ws.rows[i];
+      int t = ws.ts[i];
+      int at = r * d + features[t];
+      kernel.prepare(
+          ws.exp, i * ws.ne, ws.softplus, stash == null ? null : ws.sigmoid, i * ws.nd, sc);
+      if (inverse) {
+        kernel.inversePrepared(xd[xo + at], sc);
+      } else {
+        kernel.forwardPrepared(xd[xo + at], sc);
+      }
+      zd[zo + at] = (float) sc.value;
+      ldd[ldo + r] += (float) sc.logDet;
+      if (stash != null) {
+        kernel.stash(sc, stash.data(), stash.offset() + (r * nt + t) * kernel.stashSize);
+      }
+    }
+  }
+
+  /** Per-thread buffers of the forward pass: {@link #BLOCK} elements' prepared arguments. */
+  private static final class Workspace {
+    final SplineKernel.Scratch scratch;
+
+    /** Exponential arguments (then values) per element: {@code 2K}. */
+    final int ne;
+
+    /** Derivative arguments per element: {@code K - 1}. */
+    final int nd;
+
+    final float[] exp;
+    final float[] args;
+    final float[] softplus;
+    final float[] sigmoid;
+    final int[] rows = new int[BLOCK];
+    final int[] ts = new int[BLOCK];
+
+    Workspace(SplineKernel kernel) {
+      scratch = kernel.newScratch();
+      ne = 2 * kernel.bins;
+      nd = kernel.bins - 1;
+      exp = new float[BLOCK * ne];
+      args = new float[BLOCK * nd];
+      softplus = new float[BLOCK * nd];
+      sigmoid = new float[BLOCK * nd];
+    }
   }
 
   private void backward(

@@ -57,9 +57,9 @@ final class SplineKernel {
 
   /**
    * Floats per element of the stash that {@link #stash} writes after an evaluation for the backward
-   * pass: the width and height probabilities ({@code 2K}), the two derivatives of the element's bin
-   * and the bin index, {@code 2K + 3}. With it the backward pass computes no exponential for the
-   * softmaxes and no softplus.
+   * pass: the width and height probabilities ({@code 2K}), the two derivatives of the element's
+   * bin, the sigmoids of their raw values and the bin index, {@code 2K + 5}. With it the backward
+   * pass evaluates no transcendental function but a square root.
    */
   final int stashSize;
 
@@ -72,24 +72,34 @@ final class SplineKernel {
     this.minDerivative = minDerivative;
     this.derivativeShift = StableMath.softplusInverse(1 - minDerivative);
     this.paramsPerElement = 3 * bins - 1;
-    this.stashSize = 2 * bins + 3;
+    this.stashSize = 2 * bins + 5;
   }
 
   /**
-   * Working memory for one thread: the raw parameters of the current element (to be filled by the
-   * caller) and the results of the last call.
+   * Working memory for one thread: the parameters of the current element in prepared form
+   * (probabilities, knots, interior derivatives) and the results of the last call.
    */
   static final class Scratch {
-    /** Raw parameters of the element, {@code [uw (K), uh (K), ud (K-1)]}; filled by the caller. */
+    /** Raw parameters of the element, {@code [uw (K), uh (K), ud (K-1)]}, for {@link #prepare}. */
     final double[] raw;
 
-    /** Gradient with respect to {@link #raw}, written by the backward methods. */
+    /** Gradient with respect to the raw parameters, written by the backward methods. */
     final double[] gradRaw;
 
+    /** Softmax probabilities of the widths and heights. */
     final double[] pw;
+
     final double[] ph;
+
+    /** Knots {@code x_0 .. x_K} and {@code y_0 .. y_K}. */
     final double[] xs;
+
     final double[] ys;
+
+    /** Interior derivatives {@code d_1 .. d_{K-1}} and the sigmoids of their raw values. */
+    final double[] d;
+
+    final double[] sig;
 
     /** The output of the last {@code forward} or {@code inverse}. */
     double value;
@@ -103,7 +113,8 @@ final class SplineKernel {
     /** The bin of the last element inside the bound. */
     int bin;
 
-    // Local quantities of the bin of the last element: knot, width, height, slope, derivatives.
+    // Local quantities of that bin: knot, width, height, slope, end derivatives and the sigmoids
+    // of their raw values (1 for a boundary derivative, which has none).
     double xk;
     double wk;
     double yk;
@@ -111,6 +122,8 @@ final class SplineKernel {
     double sk;
     double dk;
     double dk1;
+    double sigK;
+    double sigK1;
 
     Scratch(int bins) {
       raw = new double[3 * bins - 1];
@@ -119,6 +132,8 @@ final class SplineKernel {
       ph = new double[bins];
       xs = new double[bins + 1];
       ys = new double[bins + 1];
+      d = new double[Math.max(0, bins - 1)];
+      sig = new double[Math.max(0, bins - 1)];
     }
   }
 
@@ -131,6 +146,76 @@ final class SplineKernel {
     return v >= -tailBound && v <= tailBound;
   }
 
+  // ------------------------------------------------------------------ preparing the parameters
+
+  /**
+   * Prepares the element whose raw parameters are in {@code sc.raw}, in double: softmaxes with the
+   * maximum subtracted, knots, interior derivatives and their sigmoids.
+   */
+  void prepare(Scratch sc) {
+    softmax(sc.raw, 0, sc.pw);
+    softmax(sc.raw, bins, sc.ph);
+    cumulate(sc.pw, minBinWidth, sc.xs);
+    cumulate(sc.ph, minBinHeight, sc.ys);
+    int off = 2 * bins;
+    for (int j = 0; j < bins - 1; j++) {
+      double v = sc.raw[off + j] + derivativeShift;
+      sc.d[j] = minDerivative + StableMath.softplus(v);
+      sc.sig[j] = StableMath.sigmoid(v);
+    }
+  }
+
+  /**
+   * Writes the shifted arguments whose exponentials, softplus and sigmoid {@link #prepare(float[],
+   * int, float[], int, float[], int, Scratch)} needs, so that a batch of elements can have them
+   * computed by one vectorised call each: {@code e[eOff + i] = uw_i - max(uw)}, {@code e[eOff + K +
+   * i] = uh_i - max(uh)}, {@code v[vOff + j] = ud_j + c}.
+   */
+  void shiftedArguments(float[] raw, int rawOff, float[] e, int eOff, float[] v, int vOff) {
+    float mw = Float.NEGATIVE_INFINITY;
+    float mh = Float.NEGATIVE_INFINITY;
+    for (int i = 0; i < bins; i++) {
+      mw = Math.max(mw, raw[rawOff + i]);
+      mh = Math.max(mh, raw[rawOff + bins + i]);
+    }
+    for (int i = 0; i < bins; i++) {
+      e[eOff + i] = raw[rawOff + i] - mw;
+      e[eOff + bins + i] = raw[rawOff + bins + i] - mh;
+    }
+    float shift = (float) derivativeShift;
+    for (int j = 0; j < bins - 1; j++) {
+      v[vOff + j] = raw[rawOff + 2 * bins + j] + shift;
+    }
+  }
+
+  /**
+   * Prepares an element from the exponentials of its {@link #shiftedArguments} ({@code exp[eOff ..
+   * eOff + 2K)}), their softplus ({@code sp[vOff .. vOff + K - 1)}) and sigmoid ({@code sg}, or
+   * {@code null} when no backward pass follows), computed in float by a batch call.
+   */
+  void prepare(float[] exp, int eOff, float[] sp, float[] sg, int vOff, Scratch sc) {
+    double sw = 0;
+    double sh = 0;
+    for (int i = 0; i < bins; i++) {
+      sw += exp[eOff + i];
+      sh += exp[eOff + bins + i];
+    }
+    double iw = 1 / sw;
+    double ih = 1 / sh;
+    for (int i = 0; i < bins; i++) {
+      sc.pw[i] = exp[eOff + i] * iw;
+      sc.ph[i] = exp[eOff + bins + i] * ih;
+    }
+    cumulate(sc.pw, minBinWidth, sc.xs);
+    cumulate(sc.ph, minBinHeight, sc.ys);
+    for (int j = 0; j < bins - 1; j++) {
+      sc.d[j] = minDerivative + sp[vOff + j];
+      sc.sig[j] = sg == null ? Double.NaN : sg[vOff + j];
+    }
+  }
+
+  // ------------------------------------------------------------------ evaluation
+
   /**
    * Forward (data to latent) of one element; sets {@code sc.value} and {@code sc.logDet}. The raw
    * parameters must be in {@code sc.raw} when {@code x} is inside the bound.
@@ -141,9 +226,13 @@ final class SplineKernel {
       sc.logDet = 0;
       return;
     }
-    knots(sc);
-    int k = bin(sc.xs, x);
-    local(sc, k);
+    prepare(sc);
+    forwardPrepared(x, sc);
+  }
+
+  /** Forward of an element inside the bound whose parameters are prepared. */
+  void forwardPrepared(double x, Scratch sc) {
+    local(sc, bin(sc.xs, x));
     double xi = clamp01((x - sc.xk) / sc.wk);
     double t = xi * (1 - xi);
     double den = sc.sk + (sc.dk + sc.dk1 - 2 * sc.sk) * t;
@@ -162,9 +251,13 @@ final class SplineKernel {
       sc.logDet = 0;
       return;
     }
-    knots(sc);
-    int k = bin(sc.ys, y);
-    local(sc, k);
+    prepare(sc);
+    inversePrepared(y, sc);
+  }
+
+  /** Inverse of an element inside the bound whose parameters are prepared. */
+  void inversePrepared(double y, Scratch sc) {
+    local(sc, bin(sc.ys, y));
     double xi = solve(sc, y);
     double t = xi * (1 - xi);
     double den = sc.sk + (sc.dk + sc.dk1 - 2 * sc.sk) * t;
@@ -172,18 +265,24 @@ final class SplineKernel {
     sc.logDet = -logDerivative(sc, xi, t, den);
   }
 
+  // ------------------------------------------------------------------ backward
+
   /**
    * Saves what the backward pass needs of the element just evaluated (inside the bound) to {@code
-   * dst[off .. off + stashSize)}: the softmax probabilities, the bin's two derivatives and the bin.
+   * dst[off .. off + stashSize)}: the probabilities, the bin's derivatives and their sigmoids, the
+   * bin.
    */
   void stash(Scratch sc, float[] dst, int off) {
     for (int i = 0; i < bins; i++) {
       dst[off + i] = (float) sc.pw[i];
       dst[off + bins + i] = (float) sc.ph[i];
     }
-    dst[off + 2 * bins] = (float) sc.dk;
-    dst[off + 2 * bins + 1] = (float) sc.dk1;
-    dst[off + 2 * bins + 2] = sc.bin;
+    int o = off + 2 * bins;
+    dst[o] = (float) sc.dk;
+    dst[o + 1] = (float) sc.dk1;
+    dst[o + 2] = (float) sc.sigK;
+    dst[o + 3] = (float) sc.sigK1;
+    dst[o + 4] = sc.bin;
   }
 
   /** Restores the knots and the bin's local quantities from a {@link #stash}; returns the bin. */
@@ -194,10 +293,13 @@ final class SplineKernel {
     }
     cumulate(sc.pw, minBinWidth, sc.xs);
     cumulate(sc.ph, minBinHeight, sc.ys);
-    int k = (int) src[off + 2 * bins + 2];
+    int o = off + 2 * bins;
+    int k = (int) src[o + 4];
     localKnots(sc, k);
-    sc.dk = src[off + 2 * bins];
-    sc.dk1 = src[off + 2 * bins + 1];
+    sc.dk = src[o];
+    sc.dk1 = src[o + 1];
+    sc.sigK = src[o + 2];
+    sc.sigK1 = src[o + 3];
     return k;
   }
 
@@ -213,7 +315,7 @@ final class SplineKernel {
       sc.gradIn = gy;
       return false;
     }
-    knots(sc);
+    prepare(sc);
     int k = bin(sc.xs, x);
     local(sc, k);
     sc.gradIn = localBackward(sc, k, clamp01((x - sc.xk) / sc.wk), gy, gL);
@@ -222,8 +324,7 @@ final class SplineKernel {
 
   /**
    * As {@link #backwardForward(double, double, double, Scratch)}, from the {@link #stash} that the
-   * forward pass wrote at {@code src[off]}; {@code sc.raw} must hold the raw parameters (for the
-   * derivatives' sigmoids).
+   * forward pass wrote at {@code src[off]}.
    */
   boolean backwardForward(double x, double gy, double gL, Scratch sc, float[] src, int off) {
     if (!inside(x)) {
@@ -238,6 +339,7 @@ final class SplineKernel {
   /**
    * Backward of {@link #inverse}: given {@code gx = dLoss/dx} (of the output) and {@code gLi =
    * dLoss/d(-log f')}, sets {@code sc.gradIn = dLoss/dy} and, inside the bound, {@code sc.gradRaw}.
+   * Recomputes everything from the raw parameters in {@code sc.raw}.
    *
    * @return whether {@code sc.gradRaw} was written (false in the tails, where it is zero)
    */
@@ -246,7 +348,7 @@ final class SplineKernel {
       sc.gradIn = gx;
       return false;
     }
-    knots(sc);
+    prepare(sc);
     int k = bin(sc.ys, y);
     local(sc, k);
     inverseLocalBackward(y, gx, gLi, sc, k);
@@ -255,7 +357,7 @@ final class SplineKernel {
 
   /**
    * As {@link #backwardInverse(double, double, double, Scratch)}, from the {@link #stash} that the
-   * inverse pass wrote at {@code src[off]}; {@code sc.raw} must hold the raw parameters.
+   * inverse pass wrote at {@code src[off]}.
    */
   boolean backwardInverse(double y, double gx, double gLi, Scratch sc, float[] src, int off) {
     if (!inside(y)) {
@@ -275,7 +377,8 @@ final class SplineKernel {
     double den = s + dd * t;
     double u = 1 - xi;
     double q = sc.dk1 * xi * xi + 2 * s * t + sc.dk * u * u;
-    double fPrime = s * s * q / (den * den);
+    double sd = s / den;
+    double fPrime = sd * sd * q;
     double qXi = 2 * sc.dk1 * xi + 2 * s * (1 - 2 * xi) - 2 * sc.dk * u;
     double lXi = qXi / q - 2 * dd * (1 - 2 * xi) / den;
     double gy = (gx - gLi * lXi / sc.wk) / fPrime;
@@ -333,10 +436,10 @@ final class SplineKernel {
       sc.gradRaw[dOff + j] = 0;
     }
     if (k >= 1) {
-      sc.gradRaw[dOff + k - 1] = gDk * StableMath.sigmoid(sc.raw[dOff + k - 1] + derivativeShift);
+      sc.gradRaw[dOff + k - 1] = gDk * sc.sigK;
     }
     if (k + 1 <= kk - 1) {
-      sc.gradRaw[dOff + k] = gDk1 * StableMath.sigmoid(sc.raw[dOff + k] + derivativeShift);
+      sc.gradRaw[dOff + k] = gDk1 * sc.sigK1;
     }
     return gXi / w;
   }
@@ -393,14 +496,6 @@ final class SplineKernel {
     return clamp01(xi);
   }
 
-  /** Softmax of both raw groups and the knots they define. */
-  private void knots(Scratch sc) {
-    softmax(sc.raw, 0, sc.pw);
-    softmax(sc.raw, bins, sc.ph);
-    cumulate(sc.pw, minBinWidth, sc.xs);
-    cumulate(sc.ph, minBinHeight, sc.ys);
-  }
-
   private void softmax(double[] raw, int off, double[] p) {
     double m = Double.NEGATIVE_INFINITY;
     for (int i = 0; i < bins; i++) {
@@ -445,8 +540,11 @@ final class SplineKernel {
   /** Loads bin {@code k}'s knot, width, height, slope and end derivatives into the scratch. */
   private void local(Scratch sc, int k) {
     localKnots(sc, k);
-    sc.dk = derivative(sc, k);
-    sc.dk1 = derivative(sc, k + 1);
+    // The boundary derivatives are 1 and have no raw value (sigmoid 1 is never used).
+    sc.dk = k == 0 ? 1 : sc.d[k - 1];
+    sc.sigK = k == 0 ? 1 : sc.sig[k - 1];
+    sc.dk1 = k + 1 == bins ? 1 : sc.d[k];
+    sc.sigK1 = k + 1 == bins ? 1 : sc.sig[k];
   }
 
   private static void localKnots(Scratch sc, int k) {
@@ -456,14 +554,6 @@ final class SplineKernel {
     sc.yk = sc.ys[k];
     sc.hk = sc.ys[k + 1] - sc.ys[k];
     sc.sk = sc.hk / sc.wk;
-  }
-
-  /** The derivative at knot {@code k}: 1 at both ends, {@code minD + softplus(ud + c)} inside. */
-  private double derivative(Scratch sc, int k) {
-    if (k == 0 || k == bins) {
-      return 1;
-    }
-    return minDerivative + StableMath.softplus(sc.raw[2 * bins + k - 1] + derivativeShift);
   }
 
   private static double clamp01(double v) {
