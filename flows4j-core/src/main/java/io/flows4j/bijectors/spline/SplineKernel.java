@@ -172,11 +172,15 @@ final class SplineKernel {
    * i] = uh_i - max(uh)}, {@code v[vOff + j] = ud_j + c}.
    */
   void shiftedArguments(float[] raw, int rawOff, float[] e, int eOff, float[] v, int vOff) {
-    float mw = Float.NEGATIVE_INFINITY;
-    float mh = Float.NEGATIVE_INFINITY;
-    for (int i = 0; i < bins; i++) {
-      mw = Math.max(mw, raw[rawOff + i]);
-      mh = Math.max(mh, raw[rawOff + bins + i]);
+    // Plain comparisons: Math.max(float, float) handles NaN and -0.0 and costs several times
+    // more; a NaN parameter gives NaN outputs either way.
+    float mw = raw[rawOff];
+    float mh = raw[rawOff + bins];
+    for (int i = 1; i < bins; i++) {
+      float w = raw[rawOff + i];
+      float h = raw[rawOff + bins + i];
+      mw = w > mw ? w : mw;
+      mh = h > mh ? h : mh;
     }
     for (int i = 0; i < bins; i++) {
       e[eOff + i] = raw[rawOff + i] - mw;
@@ -457,9 +461,14 @@ final class SplineKernel {
       below += p[i];
     }
     double dot = c * (gKnot * below + gWidth * p[k]);
-    for (int i = 0; i < bins; i++) {
-      double gp = i < k ? c * gKnot : i == k ? c * gWidth : 0;
-      out[off + i] = p[i] * (gp - dot);
+    // Three loops rather than one with a two-way condition per bin.
+    double before = c * gKnot - dot;
+    for (int i = 0; i < k; i++) {
+      out[off + i] = p[i] * before;
+    }
+    out[off + k] = p[k] * (c * gWidth - dot);
+    for (int i = k + 1; i < bins; i++) {
+      out[off + i] = -p[i] * dot;
     }
   }
 
@@ -528,11 +537,11 @@ final class SplineKernel {
 
   /** The bin {@code k} in {@code [0, K-1]} with {@code knots[k] <= v} (v inside the bound). */
   private int bin(double[] knots, double v) {
+    // The knots increase, so the bin is the number of interior knots <= v; counting needs no
+    // branch that the processor could mispredict.
     int k = 0;
     for (int i = 1; i < bins; i++) {
-      if (v >= knots[i]) {
-        k = i;
-      }
+      k += v >= knots[i] ? 1 : 0;
     }
     return k;
   }
