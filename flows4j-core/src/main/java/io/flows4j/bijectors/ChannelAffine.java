@@ -5,6 +5,8 @@ import io.flows4j.autodiff.Var;
 import io.flows4j.tensor.Shape;
 import io.flows4j.tensor.Tensor;
 import io.flows4j.tensor.Threads;
+import io.flows4j.tensor.kernels.Elementwise;
+import io.flows4j.tensor.kernels.ElementwiseKernels;
 
 /**
  * The fused per-channel affine op behind {@link ActNorm}, {@link Standardization} and the
@@ -27,6 +29,9 @@ import io.flows4j.tensor.Threads;
 final class ChannelAffine {
   /** Elements per task below which a loop stays on the calling thread. */
   private static final int GRAIN = 1 << 15;
+
+  /** Run length from which a channel's run goes through the vector kernels. */
+  static final int VECTOR_RUN = 16;
 
   private ChannelAffine() {}
 
@@ -176,19 +181,26 @@ final class ChannelAffine {
           });
       return;
     }
+    Elementwise k = ElementwiseKernels.get();
     Threads.parallelRange(
         l.batch() * channels,
         Math.max(1, GRAIN / positions),
         (from, to) -> {
           for (int run = from; run < to; run++) {
             int c = run % channels;
-            float mc = m[c];
-            float ac = a[c];
-            float tc = t[c];
             int xs = xo + run * positions;
             int ys = yo + run * positions;
-            for (int p = 0; p < positions; p++) {
-              y[ys + p] = (x[xs + p] - mc) * ac + tc;
+            if (positions >= VECTOR_RUN) {
+              // Two vector passes over a cache-resident run: the subtraction first, then a*y + t.
+              k.scaleShift(x, xs, 1f, -m[c], y, ys, positions);
+              k.scaleShift(y, ys, a[c], t[c], y, ys, positions);
+            } else {
+              float mc = m[c];
+              float ac = a[c];
+              float tc = t[c];
+              for (int p = 0; p < positions; p++) {
+                y[ys + p] = (x[xs + p] - mc) * ac + tc;
+              }
             }
           }
         });
@@ -210,6 +222,7 @@ final class ChannelAffine {
     int go = g.offset();
     float[] dx = dIn == null ? null : dIn.data();
     int dxo = dIn == null ? 0 : dIn.offset();
+    Elementwise k = ElementwiseKernels.get();
     int runs = l.batch() * channels;
     int tasks = taskCount(runs, Math.max(1, GRAIN / positions));
     double[][] partial = wantSums ? new double[tasks][2 * channels] : null;
@@ -223,6 +236,15 @@ final class ChannelAffine {
             float mc = m[c];
             float ac = a[c];
             int base = run * positions;
+            if (positions >= VECTOR_RUN) {
+              if (dx != null) {
+                k.axpy(ac, gd, go + base, dx, dxo + base, positions);
+              }
+              if (s != null) {
+                sumsOfRun(gd, go + base, x, xo + base, mc, positions, s, c);
+              }
+              continue;
+            }
             double s1 = 0;
             double s0 = 0;
             for (int p = 0; p < positions; p++) {
@@ -249,6 +271,33 @@ final class ChannelAffine {
       }
     }
     return total;
+  }
+
+  /**
+   * Adds {@code sum g (x - m)} and {@code sum g} over one run into {@code s[2c]} and {@code s[2c +
+   * 1]}, with two independent accumulators each so the additions do not wait on one another.
+   */
+  private static void sumsOfRun(
+      float[] g, int go, float[] x, int xo, float m, int n, double[] s, int c) {
+    double a0 = 0;
+    double a1 = 0;
+    double b0 = 0;
+    double b1 = 0;
+    int i = 0;
+    for (; i + 1 < n; i += 2) {
+      float g0 = g[go + i];
+      float g1 = g[go + i + 1];
+      a0 += (double) g0 * (x[xo + i] - m);
+      a1 += (double) g1 * (x[xo + i + 1] - m);
+      b0 += g0;
+      b1 += g1;
+    }
+    for (; i < n; i++) {
+      a0 += (double) g[go + i] * (x[xo + i] - m);
+      b0 += g[go + i];
+    }
+    s[2 * c] += a0 + a1;
+    s[2 * c + 1] += b0 + b1;
   }
 
   /** Work on the contiguous range {@code [from, to)} that task number {@code task} owns. */

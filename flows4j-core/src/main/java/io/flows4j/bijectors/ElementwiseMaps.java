@@ -5,27 +5,45 @@ import io.flows4j.autodiff.Var;
 import io.flows4j.tensor.Shape;
 import io.flows4j.tensor.Tensor;
 import io.flows4j.tensor.Threads;
+import io.flows4j.tensor.kernels.Activation;
+import io.flows4j.tensor.kernels.Elementwise;
+import io.flows4j.tensor.kernels.ElementwiseKernels;
 import java.util.Locale;
 
 /**
- * Fused elementwise bijections with their log-determinants: one pass computes {@code y = f(x)} and
- * {@code log|det| = sum_i log f'(x_i)} per row; one pass adds {@code dx = dy f'(x) + dl (log
- * f')'(x)}. The forms are chosen to be stable at both tails (no {@code log(1 + exp(x))} or {@code
- * log(1 - tanh^2)} written naively), and the derivatives in the backward pass are algebraic in the
- * saved input or output (no transcendental function).
+ * Fused elementwise bijections with their log-determinants: {@code y = f(x)} and {@code log|det| =
+ * sum_i log f'(x_i)} per row in one sweep, and {@code dx += dy f'(x) + dl (log f')'(x)} in one
+ * sweep back.
+ *
+ * <p><b>Forward.</b> The transcendental parts run on the {@link ElementwiseKernels} (Vector API
+ * when present, 10-40 times faster than {@code Math} loops), a block of at most {@link #BLOCK}
+ * elements at a time: each map makes a few kernel passes over a block that stays in the first-level
+ * cache, with per-thread scratch arrays, so the tensor is read from memory once. The forms are
+ * stable at both tails (no {@code log(1 + exp(x))} or {@code log(1 - tanh^2)} written naively);
+ * values near the centre of the logit and atanh carry an absolute error of a few float32 ulps of 1
+ * (they are differences of two logarithms of numbers near 1), rather than a relative one.
+ *
+ * <p><b>Backward.</b> The derivatives are algebraic in the saved input or output (no transcendental
+ * function), one float loop per row.
  *
  * <p>Each map checks its domain and throws {@link InputOutsideDomainException} for an input outside
  * it (including NaN); maps whose domain is all reals let NaN through.
  */
 final class ElementwiseMaps {
+  /** Elements per block of the forward sweep: three scratch blocks of 2048 floats fit in L1. */
+  static final int BLOCK = 2048;
+
   /** Elements per task below which a loop stays on the calling thread. */
   private static final int GRAIN = 1 << 14;
 
-  private static final double LOG_4 = Math.log(4);
+  private static final float LOG_4 = (float) Math.log(4);
+
+  private static final ThreadLocal<float[][]> SCRATCH =
+      ThreadLocal.withInitial(() -> new float[3][BLOCK]);
 
   private ElementwiseMaps() {}
 
-  /** A monotone elementwise bijection, evaluated a row at a time. */
+  /** A monotone elementwise bijection. */
   abstract static class ElementwiseMap {
     final String op;
 
@@ -34,12 +52,25 @@ final class ElementwiseMaps {
     }
 
     /**
-     * {@code y = f(x)} for the {@code n} elements of row {@code row}, returning {@code sum log
-     * f'(x)} in double.
+     * {@code y = f(x)} and {@code ld = log f'(x)} for {@code n <= BLOCK} elements, with scratch
+     * arrays {@code a} and {@code b} of at least {@code n}.
      *
+     * @param start flat index of {@code x[xo]} in the input, for messages
+     * @param cols elements per row, for messages
      * @throws InputOutsideDomainException for an element outside the domain
      */
-    abstract double row(float[] x, int xo, float[] y, int yo, int n, int row);
+    abstract void block(
+        Elementwise k,
+        float[] x,
+        int xo,
+        float[] y,
+        int yo,
+        float[] ld,
+        float[] a,
+        float[] b,
+        int n,
+        int start,
+        int cols);
 
     /** {@code dx += dy f'(x) + dl (log f')'(x)} for one row; {@code dy} may be {@code null}. */
     abstract void rowBackward(
@@ -53,6 +84,13 @@ final class ElementwiseMaps {
         float[] dx,
         int dxo,
         int n);
+
+    /** Throws the domain error for element {@code i} of a block that starts at {@code start}. */
+    final InputOutsideDomainException outside(
+        String domain, float value, int start, int i, int cols) {
+      int flat = start + i;
+      return InputOutsideDomainException.of(op, domain, value, flat / cols, flat % cols);
+    }
   }
 
   /**
@@ -72,13 +110,39 @@ final class ElementwiseMaps {
     float[] yd = y.data();
     int yo = y.offset();
     int grain = Math.max(1, GRAIN / Math.max(1, cols));
+    Elementwise k = ElementwiseKernels.get();
     Threads.parallelRange(
         rows,
         grain,
         (from, to) -> {
-          for (int b = from; b < to; b++) {
-            int off = b * cols;
-            ld.setFlat(b, (float) map.row(xd, xo + off, yd, yo + off, cols, b));
+          float[][] s = SCRATCH.get();
+          if (cols == 0) {
+            for (int r = from; r < to; r++) {
+              ld.setFlat(r, 0f);
+            }
+          } else if (cols <= BLOCK) {
+            // Whole rows per block.
+            int rowsPerBlock = BLOCK / cols;
+            for (int r = from; r < to; r += rowsPerBlock) {
+              int nr = Math.min(rowsPerBlock, to - r);
+              int off = r * cols;
+              map.block(k, xd, xo + off, yd, yo + off, s[0], s[1], s[2], nr * cols, off, cols);
+              for (int q = 0; q < nr; q++) {
+                ld.setFlat(r + q, (float) sum(s[0], q * cols, cols));
+              }
+            }
+          } else {
+            // Rows longer than a block: a row in several blocks.
+            for (int r = from; r < to; r++) {
+              double total = 0;
+              for (int c = 0; c < cols; c += BLOCK) {
+                int n = Math.min(BLOCK, cols - c);
+                int off = r * cols + c;
+                map.block(k, xd, xo + off, yd, yo + off, s[0], s[1], s[2], n, off, cols);
+                total += sum(s[0], 0, n);
+              }
+              ld.setFlat(r, (float) total);
+            }
           }
         });
     return FusedResult.of(
@@ -97,46 +161,74 @@ final class ElementwiseMaps {
               rows,
               grain,
               (from, to) -> {
-                for (int b = from; b < to; b++) {
-                  int off = b * cols;
-                  float dlb = dl == null ? 0f : dl.getFlat(b);
+                for (int r = from; r < to; r++) {
+                  int off = r * cols;
+                  float dlr = dl == null ? 0f : dl.getFlat(r);
                   map.rowBackward(
-                      xd, xo + off, yd, yo + off, dyd, dyo + off, dlb, dxd, dxo + off, cols);
+                      xd, xo + off, yd, yo + off, dyd, dyo + off, dlr, dxd, dxo + off, cols);
                 }
               });
         },
         x);
   }
 
+  /** {@code sum(v[o, o + n))} in double, four accumulators (independent add chains). */
+  static double sum(float[] v, int o, int n) {
+    double s0 = 0;
+    double s1 = 0;
+    double s2 = 0;
+    double s3 = 0;
+    int i = 0;
+    for (; i + 3 < n; i += 4) {
+      s0 += v[o + i];
+      s1 += v[o + i + 1];
+      s2 += v[o + i + 2];
+      s3 += v[o + i + 3];
+    }
+    for (; i < n; i++) {
+      s0 += v[o + i];
+    }
+    return (s0 + s1) + (s2 + s3);
+  }
+
   /**
    * {@code y = (sigmoid(x) - alpha) / (1 - 2 alpha)} on all reals, with {@code log f'(x) =
-   * -softplus(x) - softplus(-x) - log(1 - 2 alpha) = -|x| - 2 log1p(exp(-|x|)) - log(1 - 2 alpha)};
-   * the inverse of {@link LogitMap}.
+   * -softplus(x) - softplus(-x) - log(1 - 2 alpha) = x - 2 softplus(x) - log(1 - 2 alpha)}; the
+   * inverse of {@link LogitMap}.
    */
   static final class SigmoidMap extends ElementwiseMap {
-    private final double alpha;
-    private final double width;
-    private final double logWidth;
+    private final float alpha;
+    private final float width;
+    private final float logWidth;
 
     SigmoidMap(String op, double alpha) {
       super(op);
-      this.alpha = alpha;
-      this.width = 1 - 2 * alpha;
-      this.logWidth = Math.log(width);
+      this.alpha = (float) alpha;
+      this.width = (float) (1 - 2 * alpha);
+      this.logWidth = (float) Math.log(1 - 2 * alpha);
     }
 
     @Override
-    double row(float[] x, int xo, float[] y, int yo, int n, int row) {
-      double sum = -n * logWidth;
-      for (int i = 0; i < n; i++) {
-        double v = x[xo + i];
-        double a = Math.abs(v);
-        double e = Math.exp(-a);
-        double s = v >= 0 ? 1 / (1 + e) : e / (1 + e);
-        y[yo + i] = (float) ((s - alpha) / width);
-        sum -= a + 2 * Math.log1p(e);
+    void block(
+        Elementwise k,
+        float[] x,
+        int xo,
+        float[] y,
+        int yo,
+        float[] ld,
+        float[] a,
+        float[] b,
+        int n,
+        int start,
+        int cols) {
+      k.activation(Activation.SIGMOID, x, xo, y, yo, n);
+      if (alpha != 0f) {
+        k.scaleShift(y, yo, 1 / width, -alpha / width, y, yo, n);
       }
-      return sum;
+      // x - 2 softplus(x) is exact at both tails: -|x| for large |x| without cancellation.
+      k.activation(Activation.SOFTPLUS, x, xo, ld, 0, n);
+      k.scaleShift(ld, 0, -2f, -logWidth, ld, 0, n);
+      k.add(ld, 0, x, xo, ld, 0, n);
     }
 
     @Override
@@ -151,57 +243,76 @@ final class ElementwiseMaps {
         float[] dx,
         int dxo,
         int n) {
-      for (int i = 0; i < n; i++) {
-        double s = alpha + width * y[yo + i];
-        double g = dl * (1 - 2 * s);
-        if (dy != null) {
-          g += dy[dyo + i] * s * (1 - s) / width;
+      float invWidth = 1 / width;
+      if (dy == null) {
+        for (int i = 0; i < n; i++) {
+          float s = alpha + width * y[yo + i];
+          dx[dxo + i] += dl * (1 - 2 * s);
         }
-        dx[dxo + i] += (float) g;
+        return;
+      }
+      for (int i = 0; i < n; i++) {
+        float s = alpha + width * y[yo + i];
+        dx[dxo + i] += dy[dyo + i] * s * (1 - s) * invWidth + dl * (1 - 2 * s);
       }
     }
   }
 
   /**
    * {@code y = logit(s) = log(s) - log(1 - s)} with {@code s = alpha + (1 - 2 alpha) x}, on {@code
-   * s in (0, 1)}, with {@code log f'(x) = log(1 - 2 alpha) - log(s) - log(1 - s)}.
+   * s in (0, 1)}, with {@code log f'(x) = log(1 - 2 alpha) - log(s) - log(1 - s)}. {@code 1 - s} is
+   * exact in float32 for {@code s >= 1/2}, so the upper tail keeps its digits without {@code
+   * log1p}.
    */
   static final class LogitMap extends ElementwiseMap {
-    private final double alpha;
-    private final double width;
-    private final double logWidth;
+    private final float alpha;
+    private final float width;
+    private final float logWidth;
     private final String domain;
 
     LogitMap(String op, double alpha) {
       super(op);
-      this.alpha = alpha;
-      this.width = 1 - 2 * alpha;
-      this.logWidth = Math.log(width);
+      this.alpha = (float) alpha;
+      this.width = (float) (1 - 2 * alpha);
+      this.logWidth = (float) Math.log(1 - 2 * alpha);
+      double w = 1 - 2 * alpha;
       this.domain =
           alpha == 0
               ? "(0, 1)"
               : String.format(
                   Locale.ROOT,
                   "(%s, %s) (where alpha + (1 - 2 alpha) x is in (0, 1), alpha = %s)",
-                  -alpha / width,
-                  (1 - alpha) / width,
+                  -alpha / w,
+                  (1 - alpha) / w,
                   alpha);
     }
 
     @Override
-    double row(float[] x, int xo, float[] y, int yo, int n, int row) {
-      double sum = n * logWidth;
+    void block(
+        Elementwise k,
+        float[] x,
+        int xo,
+        float[] y,
+        int yo,
+        float[] ld,
+        float[] a,
+        float[] b,
+        int n,
+        int start,
+        int cols) {
+      k.scaleShift(x, xo, width, alpha, a, 0, n);
       for (int i = 0; i < n; i++) {
-        double s = alpha + width * x[xo + i];
-        if (!(s > 0 && s < 1)) {
-          throw InputOutsideDomainException.of(op, domain, x[xo + i], row, i);
+        float s = a[i];
+        if (!(s > 0f && s < 1f)) {
+          throw outside(domain, x[xo + i], start, i, cols);
         }
-        double logS = Math.log(s);
-        double log1mS = Math.log1p(-s);
-        y[yo + i] = (float) (logS - log1mS);
-        sum -= logS + log1mS;
       }
-      return sum;
+      k.scaleShift(a, 0, -1f, 1f, b, 0, n);
+      k.log(a, 0, a, 0, n);
+      k.log(b, 0, b, 0, n);
+      k.sub(a, 0, b, 0, y, yo, n);
+      k.add(a, 0, b, 0, ld, 0, n);
+      k.scaleShift(ld, 0, -1f, logWidth, ld, 0, n);
     }
 
     @Override
@@ -217,13 +328,13 @@ final class ElementwiseMaps {
         int dxo,
         int n) {
       for (int i = 0; i < n; i++) {
-        double s = alpha + width * x[xo + i];
-        double inv = width / (s * (1 - s));
-        double g = dl * inv * (2 * s - 1);
+        float s = alpha + width * x[xo + i];
+        float inv = width / (s * (1 - s));
+        float g = dl * (2 * s - 1);
         if (dy != null) {
-          g += dy[dyo + i] * inv;
+          g += dy[dyo + i];
         }
-        dx[dxo + i] += (float) g;
+        dx[dxo + i] += g * inv;
       }
     }
   }
@@ -238,17 +349,25 @@ final class ElementwiseMaps {
     }
 
     @Override
-    double row(float[] x, int xo, float[] y, int yo, int n, int row) {
-      double sum = 0;
+    void block(
+        Elementwise k,
+        float[] x,
+        int xo,
+        float[] y,
+        int yo,
+        float[] ld,
+        float[] a,
+        float[] b,
+        int n,
+        int start,
+        int cols) {
+      k.activation(Activation.TANH, x, xo, y, yo, n);
       for (int i = 0; i < n; i++) {
-        double v = x[xo + i];
-        double a = Math.abs(v);
-        double e = Math.exp(-2 * a);
-        // tanh(a) = (1 - e) / (1 + e) with e = exp(-2a) <= 1: no overflow, exact sign.
-        y[yo + i] = (float) Math.copySign((1 - e) / (1 + e), v);
-        sum += LOG_4 - 2 * a - 2 * Math.log1p(e);
+        a[i] = -2 * Math.abs(x[xo + i]);
       }
-      return sum;
+      k.activation(Activation.SOFTPLUS, a, 0, b, 0, n);
+      k.scaleShift(b, 0, -2f, LOG_4, ld, 0, n);
+      k.add(ld, 0, a, 0, ld, 0, n);
     }
 
     @Override
@@ -264,19 +383,20 @@ final class ElementwiseMaps {
         int dxo,
         int n) {
       for (int i = 0; i < n; i++) {
-        double t = y[yo + i];
-        double g = -2 * dl * t;
+        float t = y[yo + i];
+        float g = -2 * dl * t;
         if (dy != null) {
           g += dy[dyo + i] * (1 - t) * (1 + t);
         }
-        dx[dxo + i] += (float) g;
+        dx[dxo + i] += g;
       }
     }
   }
 
   /**
-   * {@code y = atanh(x) = (log1p(x) - log1p(-x)) / 2} on {@code (-1, 1)}, with {@code log f'(x) =
-   * -log(1 - x^2) = -log1p(x) - log1p(-x)}.
+   * {@code y = atanh(x) = (log(1 + x) - log(1 - x)) / 2} on {@code (-1, 1)}, with {@code log f'(x)
+   * = -log(1 - x^2) = -log(1 + x) - log(1 - x)}. {@code 1 - x} is exact in float32 for {@code x >=
+   * 1/2} and {@code 1 + x} for {@code x <= -1/2}, so both tails keep their digits.
    */
   static final class AtanhMap extends ElementwiseMap {
     AtanhMap(String op) {
@@ -284,19 +404,32 @@ final class ElementwiseMaps {
     }
 
     @Override
-    double row(float[] x, int xo, float[] y, int yo, int n, int row) {
-      double sum = 0;
+    void block(
+        Elementwise k,
+        float[] x,
+        int xo,
+        float[] y,
+        int yo,
+        float[] ld,
+        float[] a,
+        float[] b,
+        int n,
+        int start,
+        int cols) {
       for (int i = 0; i < n; i++) {
-        double v = x[xo + i];
-        if (!(v > -1 && v < 1)) {
-          throw InputOutsideDomainException.of(op, "(-1, 1)", x[xo + i], row, i);
+        float v = x[xo + i];
+        if (!(v > -1f && v < 1f)) {
+          throw outside("(-1, 1)", v, start, i, cols);
         }
-        double lp = Math.log1p(v);
-        double lm = Math.log1p(-v);
-        y[yo + i] = (float) (0.5 * (lp - lm));
-        sum -= lp + lm;
       }
-      return sum;
+      k.scaleShift(x, xo, 1f, 1f, a, 0, n);
+      k.scaleShift(x, xo, -1f, 1f, b, 0, n);
+      k.log(a, 0, a, 0, n);
+      k.log(b, 0, b, 0, n);
+      k.sub(a, 0, b, 0, y, yo, n);
+      k.scaleShift(y, yo, 0.5f, 0f, y, yo, n);
+      k.add(a, 0, b, 0, ld, 0, n);
+      k.scaleShift(ld, 0, -1f, 0f, ld, 0, n);
     }
 
     @Override
@@ -312,13 +445,13 @@ final class ElementwiseMaps {
         int dxo,
         int n) {
       for (int i = 0; i < n; i++) {
-        double v = x[xo + i];
-        double inv = 1 / ((1 - v) * (1 + v));
-        double g = 2 * dl * v * inv;
+        float v = x[xo + i];
+        float inv = 1 / ((1 - v) * (1 + v));
+        float g = 2 * dl * v;
         if (dy != null) {
-          g += dy[dyo + i] * inv;
+          g += dy[dyo + i];
         }
-        dx[dxo + i] += (float) g;
+        dx[dxo + i] += g * inv;
       }
     }
   }
