@@ -1,0 +1,688 @@
+package io.flows4j.tensor.kernels;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The register-blocked inner kernels of {@link VectorGemm}: each computes one tile of {@code op(A)
+ * * op(B)} for a block of {@code kc} inner indices, keeping the whole tile in vector registers, and
+ * then spills it to a scratch tile {@code t} (row stride {@link #NR}) from which {@link #update}
+ * applies {@code alpha} and {@code beta} to C.
+ *
+ * <p>A tile is {@code R} rows of A by {@code nv} vectors of B columns. Element {@code (r, p)} of A
+ * is {@code a[ai + r * ars + p * aps]}, so the same kernel reads A in place (row-major, transposed)
+ * or packed; row {@code p} of the B panel starts at {@code b[bi + p * bps]} and holds at least
+ * {@code nv} full vectors (callers pad partial panels), so no load is masked.
+ *
+ * <p>Every output element is computed by the same chain of fused multiply-adds over {@code p} in
+ * increasing order, whatever the tile shape, so results do not depend on where tile edges fall (and
+ * hence not on how the work is split between threads).
+ *
+ * <p>Why the code has this shape (measured on JDK 25, see docs/design-notes.md): one method per
+ * tile shape with its accumulators in locals keeps C2's graph under its inlining budget; with the C
+ * update in the same method C2 stopped inlining Vector API calls and boxed every vector (100x
+ * slower). The scratch spill costs 2 x 16 vector moves per tile, under 2% at {@code kc = 64}.
+ */
+final class VectorGemmTiles {
+  /** The vector shape: the platform's preferred width (16 floats with AVX-512). */
+  static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+
+  /** Floats per vector. */
+  static final int L = F.length();
+
+  /** Rows of the full tile (the micro-kernel's {@code m_r}). */
+  static final int MR = 4;
+
+  /** Columns of the full tile: four vectors (the micro-kernel's {@code n_r}). */
+  static final int NR = 4 * L;
+
+  private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
+  private static final VectorSpecies<Float> F128 = FloatVector.SPECIES_128;
+
+  private VectorGemmTiles() {}
+
+  /**
+   * Computes an {@code MR x (nv L)} tile into {@code t}.
+   *
+   * @param nv number of vectors of columns, 1 to 4
+   */
+  static void tile4(
+      int nv, int kc, float[] a, int ai, int ars, int aps, float[] b, int bi, int bps, float[] t) {
+    switch (nv) {
+      case 4 -> tile4x4(kc, a, ai, ars, aps, b, bi, bps, t);
+      case 3 -> tile4x3(kc, a, ai, ars, aps, b, bi, bps, t);
+      case 2 -> tile4x2(kc, a, ai, ars, aps, b, bi, bps, t);
+      case 1 -> tile4x1(kc, a, ai, ars, aps, b, bi, bps, t);
+      default -> throw new IllegalArgumentException("tile4: nv must be in [1, 4], but was " + nv);
+    }
+  }
+
+  /**
+   * Computes a {@code 1 x (nv L)} tile into row 0 of {@code t}.
+   *
+   * @param nv number of vectors of columns, 1 to 4
+   */
+  static void tile1(
+      int nv, int kc, float[] a, int ai, int aps, float[] b, int bi, int bps, float[] t) {
+    switch (nv) {
+      case 4 -> tile1x4(kc, a, ai, aps, b, bi, bps, t);
+      case 3 -> tile1x3(kc, a, ai, aps, b, bi, bps, t);
+      case 2 -> tile1x2(kc, a, ai, aps, b, bi, bps, t);
+      case 1 -> tile1x1(kc, a, ai, aps, b, bi, bps, t);
+      default -> throw new IllegalArgumentException("tile1: nv must be in [1, 4], but was " + nv);
+    }
+  }
+
+  /**
+   * Writes {@code C = alpha * T + beta * C} for {@code rows x cols} elements, where T is the
+   * scratch tile (row stride {@link #NR}) and C starts at {@code c[ci]} with row stride {@code
+   * ldc}. When {@code beta == 0} C is not read. Each element is {@code fma(c, beta, alpha * t)} in
+   * vector lanes and in the scalar tail alike, so both give the same bits.
+   */
+  static void update(
+      float[] t, int rows, int cols, float[] c, int ci, int ldc, float alpha, float beta) {
+    int full = cols - cols % L;
+    for (int r = 0; r < rows; r++, ci += ldc) {
+      int ti = r * NR;
+      if (beta == 0f) {
+        for (int j = 0; j < full; j += L) {
+          FloatVector.fromArray(F, t, ti + j).mul(alpha).intoArray(c, ci + j);
+        }
+        for (int j = full; j < cols; j++) {
+          c[ci + j] = alpha * t[ti + j];
+        }
+      } else {
+        FloatVector bv = FloatVector.broadcast(F, beta);
+        for (int j = 0; j < full; j += L) {
+          FloatVector x = FloatVector.fromArray(F, t, ti + j).mul(alpha);
+          FloatVector.fromArray(F, c, ci + j).fma(bv, x).intoArray(c, ci + j);
+        }
+        for (int j = full; j < cols; j++) {
+          c[ci + j] = Math.fma(c[ci + j], beta, alpha * t[ti + j]);
+        }
+      }
+    }
+  }
+
+  /**
+   * Computes a block of {@code rows x nj} dot products (rows 1 to 4, nj 1, 2 or 4) of length {@code
+   * kv} (a multiple of {@link #L}) into {@code t[r * 4 + j]}: row r of A starts at {@code a[ai + r
+   * * ars]}, row j of B' at {@code b[bi + j * brs]}, both contiguous.
+   */
+  static void dot(
+      int rows, int nj, int kv, float[] a, int ai, int ars, float[] b, int bi, int brs, float[] t) {
+    if (rows == MR) {
+      switch (nj) {
+        case 4 -> dot4x4(kv, a, ai, ars, b, bi, brs, t, 0);
+        case 2 -> dot4x2(kv, a, ai, ars, b, bi, brs, t, 0);
+        case 1 -> dot4x1(kv, a, ai, ars, b, bi, brs, t, 0);
+        default -> throw new IllegalArgumentException("dot: nj must be 1, 2 or 4, but was " + nj);
+      }
+      return;
+    }
+    for (int r = 0; r < rows; r++) {
+      switch (nj) {
+        case 4 -> dot1x4(kv, a, ai + r * ars, b, bi, brs, t, r * 4);
+        case 2 -> dot1x2(kv, a, ai + r * ars, b, bi, brs, t, r * 4);
+        case 1 -> dot1x1(kv, a, ai + r * ars, b, bi, brs, t, r * 4);
+        default -> throw new IllegalArgumentException("dot: nj must be 1, 2 or 4, but was " + nj);
+      }
+    }
+  }
+
+  /**
+   * The sum of the lanes of {@code v} in a fixed order (halves added lane by lane until four lanes
+   * remain, then {@code (l0 + l2) + (l1 + l3)}): unlike {@code reduceLanes(ADD)}, whose order is
+   * unspecified and may differ between the interpreter and compiled code, this gives the same bits
+   * everywhere.
+   */
+  static float sumLanes(FloatVector v) {
+    FloatVector q;
+    if (L == 16) {
+      FloatVector h = half(v, F256);
+      q = half(h, F128);
+    } else if (L == 8) {
+      q = half(v, F128);
+    } else if (L == 4) {
+      q = v;
+    } else {
+      float s = 0f;
+      for (int i = 0; i < L; i++) {
+        s += v.lane(i);
+      }
+      return s;
+    }
+    return (q.lane(0) + q.lane(2)) + (q.lane(1) + q.lane(3));
+  }
+
+  private static FloatVector half(FloatVector v, VectorSpecies<Float> h) {
+    return ((FloatVector) v.reinterpretShape(h, 0)).add((FloatVector) v.reinterpretShape(h, 1));
+  }
+
+  // The tiles below are written out in full on purpose: the accumulators must be locals for C2 to
+  // keep them in registers.
+
+  /** 4 rows x 4 vectors: sums over {@code p < kc} into {@code t} (row stride {@link #NR}). */
+  static void tile4x4(
+      int kc, float[] a, int ai, int ars, int aps, float[] b, int bi, int bps, float[] t) {
+    FloatVector z = FloatVector.zero(F);
+    FloatVector c00 = z;
+    FloatVector c01 = z;
+    FloatVector c02 = z;
+    FloatVector c03 = z;
+    FloatVector c10 = z;
+    FloatVector c11 = z;
+    FloatVector c12 = z;
+    FloatVector c13 = z;
+    FloatVector c20 = z;
+    FloatVector c21 = z;
+    FloatVector c22 = z;
+    FloatVector c23 = z;
+    FloatVector c30 = z;
+    FloatVector c31 = z;
+    FloatVector c32 = z;
+    FloatVector c33 = z;
+    int a0 = ai;
+    int a1 = ai + ars;
+    int a2 = ai + 2 * ars;
+    int a3 = ai + 3 * ars;
+    for (int p = 0; p < kc; p++) {
+      FloatVector b0 = FloatVector.fromArray(F, b, bi);
+      FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+      FloatVector b2 = FloatVector.fromArray(F, b, bi + 2 * L);
+      FloatVector b3 = FloatVector.fromArray(F, b, bi + 3 * L);
+      FloatVector x0 = FloatVector.broadcast(F, a[a0]);
+      c00 = x0.fma(b0, c00);
+      c01 = x0.fma(b1, c01);
+      c02 = x0.fma(b2, c02);
+      c03 = x0.fma(b3, c03);
+      FloatVector x1 = FloatVector.broadcast(F, a[a1]);
+      c10 = x1.fma(b0, c10);
+      c11 = x1.fma(b1, c11);
+      c12 = x1.fma(b2, c12);
+      c13 = x1.fma(b3, c13);
+      FloatVector x2 = FloatVector.broadcast(F, a[a2]);
+      c20 = x2.fma(b0, c20);
+      c21 = x2.fma(b1, c21);
+      c22 = x2.fma(b2, c22);
+      c23 = x2.fma(b3, c23);
+      FloatVector x3 = FloatVector.broadcast(F, a[a3]);
+      c30 = x3.fma(b0, c30);
+      c31 = x3.fma(b1, c31);
+      c32 = x3.fma(b2, c32);
+      c33 = x3.fma(b3, c33);
+      a0 += aps;
+      a1 += aps;
+      a2 += aps;
+      a3 += aps;
+      bi += bps;
+    }
+    c00.intoArray(t, 0);
+    c01.intoArray(t, L);
+    c02.intoArray(t, 2 * L);
+    c03.intoArray(t, 3 * L);
+    c10.intoArray(t, NR);
+    c11.intoArray(t, NR + L);
+    c12.intoArray(t, NR + 2 * L);
+    c13.intoArray(t, NR + 3 * L);
+    c20.intoArray(t, 2 * NR);
+    c21.intoArray(t, 2 * NR + L);
+    c22.intoArray(t, 2 * NR + 2 * L);
+    c23.intoArray(t, 2 * NR + 3 * L);
+    c30.intoArray(t, 3 * NR);
+    c31.intoArray(t, 3 * NR + L);
+    c32.intoArray(t, 3 * NR + 2 * L);
+    c33.intoArray(t, 3 * NR + 3 * L);
+  }
+
+  /** 4 rows x 3 vectors: sums over {@code p < kc} into {@code t} (row stride {@link #NR}). */
+  static void tile4x3(
+      int kc, float[] a, int ai, int ars, int aps, float[] b, int bi, int bps, float[] t) {
+    FloatVector z = FloatVector.zero(F);
+    FloatVector c00 = z;
+    FloatVector c01 = z;
+    FloatVector c02 = z;
+    FloatVector c10 = z;
+    FloatVector c11 = z;
+    FloatVector c12 = z;
+    FloatVector c20 = z;
+    FloatVector c21 = z;
+    FloatVector c22 = z;
+    FloatVector c30 = z;
+    FloatVector c31 = z;
+    FloatVector c32 = z;
+    int a0 = ai;
+    int a1 = ai + ars;
+    int a2 = ai + 2 * ars;
+    int a3 = ai + 3 * ars;
+    for (int p = 0; p < kc; p++) {
+      FloatVector b0 = FloatVector.fromArray(F, b, bi);
+      FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+      FloatVector b2 = FloatVector.fromArray(F, b, bi + 2 * L);
+      FloatVector x0 = FloatVector.broadcast(F, a[a0]);
+      c00 = x0.fma(b0, c00);
+      c01 = x0.fma(b1, c01);
+      c02 = x0.fma(b2, c02);
+      FloatVector x1 = FloatVector.broadcast(F, a[a1]);
+      c10 = x1.fma(b0, c10);
+      c11 = x1.fma(b1, c11);
+      c12 = x1.fma(b2, c12);
+      FloatVector x2 = FloatVector.broadcast(F, a[a2]);
+      c20 = x2.fma(b0, c20);
+      c21 = x2.fma(b1, c21);
+      c22 = x2.fma(b2, c22);
+      FloatVector x3 = FloatVector.broadcast(F, a[a3]);
+      c30 = x3.fma(b0, c30);
+      c31 = x3.fma(b1, c31);
+      c32 = x3.fma(b2, c32);
+      a0 += aps;
+      a1 += aps;
+      a2 += aps;
+      a3 += aps;
+      bi += bps;
+    }
+    c00.intoArray(t, 0);
+    c01.intoArray(t, L);
+    c02.intoArray(t, 2 * L);
+    c10.intoArray(t, NR);
+    c11.intoArray(t, NR + L);
+    c12.intoArray(t, NR + 2 * L);
+    c20.intoArray(t, 2 * NR);
+    c21.intoArray(t, 2 * NR + L);
+    c22.intoArray(t, 2 * NR + 2 * L);
+    c30.intoArray(t, 3 * NR);
+    c31.intoArray(t, 3 * NR + L);
+    c32.intoArray(t, 3 * NR + 2 * L);
+  }
+
+  /** 4 rows x 2 vectors: sums over {@code p < kc} into {@code t} (row stride {@link #NR}). */
+  static void tile4x2(
+      int kc, float[] a, int ai, int ars, int aps, float[] b, int bi, int bps, float[] t) {
+    FloatVector z = FloatVector.zero(F);
+    FloatVector c00 = z;
+    FloatVector c01 = z;
+    FloatVector c10 = z;
+    FloatVector c11 = z;
+    FloatVector c20 = z;
+    FloatVector c21 = z;
+    FloatVector c30 = z;
+    FloatVector c31 = z;
+    int a0 = ai;
+    int a1 = ai + ars;
+    int a2 = ai + 2 * ars;
+    int a3 = ai + 3 * ars;
+    for (int p = 0; p < kc; p++) {
+      FloatVector b0 = FloatVector.fromArray(F, b, bi);
+      FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+      FloatVector x0 = FloatVector.broadcast(F, a[a0]);
+      c00 = x0.fma(b0, c00);
+      c01 = x0.fma(b1, c01);
+      FloatVector x1 = FloatVector.broadcast(F, a[a1]);
+      c10 = x1.fma(b0, c10);
+      c11 = x1.fma(b1, c11);
+      FloatVector x2 = FloatVector.broadcast(F, a[a2]);
+      c20 = x2.fma(b0, c20);
+      c21 = x2.fma(b1, c21);
+      FloatVector x3 = FloatVector.broadcast(F, a[a3]);
+      c30 = x3.fma(b0, c30);
+      c31 = x3.fma(b1, c31);
+      a0 += aps;
+      a1 += aps;
+      a2 += aps;
+      a3 += aps;
+      bi += bps;
+    }
+    c00.intoArray(t, 0);
+    c01.intoArray(t, L);
+    c10.intoArray(t, NR);
+    c11.intoArray(t, NR + L);
+    c20.intoArray(t, 2 * NR);
+    c21.intoArray(t, 2 * NR + L);
+    c30.intoArray(t, 3 * NR);
+    c31.intoArray(t, 3 * NR + L);
+  }
+
+  /** 4 rows x 1 vector: sums over {@code p < kc} into {@code t} (row stride {@link #NR}). */
+  static void tile4x1(
+      int kc, float[] a, int ai, int ars, int aps, float[] b, int bi, int bps, float[] t) {
+    FloatVector z = FloatVector.zero(F);
+    FloatVector c00 = z;
+    FloatVector c10 = z;
+    FloatVector c20 = z;
+    FloatVector c30 = z;
+    int a0 = ai;
+    int a1 = ai + ars;
+    int a2 = ai + 2 * ars;
+    int a3 = ai + 3 * ars;
+    for (int p = 0; p < kc; p++) {
+      FloatVector b0 = FloatVector.fromArray(F, b, bi);
+      FloatVector x0 = FloatVector.broadcast(F, a[a0]);
+      c00 = x0.fma(b0, c00);
+      FloatVector x1 = FloatVector.broadcast(F, a[a1]);
+      c10 = x1.fma(b0, c10);
+      FloatVector x2 = FloatVector.broadcast(F, a[a2]);
+      c20 = x2.fma(b0, c20);
+      FloatVector x3 = FloatVector.broadcast(F, a[a3]);
+      c30 = x3.fma(b0, c30);
+      a0 += aps;
+      a1 += aps;
+      a2 += aps;
+      a3 += aps;
+      bi += bps;
+    }
+    c00.intoArray(t, 0);
+    c10.intoArray(t, NR);
+    c20.intoArray(t, 2 * NR);
+    c30.intoArray(t, 3 * NR);
+  }
+
+  /** 1 row x 4 vectors: sums over {@code p < kc} into {@code t} (row stride {@link #NR}). */
+  static void tile1x4(int kc, float[] a, int ai, int aps, float[] b, int bi, int bps, float[] t) {
+    FloatVector z = FloatVector.zero(F);
+    FloatVector c00 = z;
+    FloatVector c01 = z;
+    FloatVector c02 = z;
+    FloatVector c03 = z;
+    int a0 = ai;
+    for (int p = 0; p < kc; p++) {
+      FloatVector b0 = FloatVector.fromArray(F, b, bi);
+      FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+      FloatVector b2 = FloatVector.fromArray(F, b, bi + 2 * L);
+      FloatVector b3 = FloatVector.fromArray(F, b, bi + 3 * L);
+      FloatVector x0 = FloatVector.broadcast(F, a[a0]);
+      c00 = x0.fma(b0, c00);
+      c01 = x0.fma(b1, c01);
+      c02 = x0.fma(b2, c02);
+      c03 = x0.fma(b3, c03);
+      a0 += aps;
+      bi += bps;
+    }
+    c00.intoArray(t, 0);
+    c01.intoArray(t, L);
+    c02.intoArray(t, 2 * L);
+    c03.intoArray(t, 3 * L);
+  }
+
+  /** 1 row x 3 vectors: sums over {@code p < kc} into {@code t} (row stride {@link #NR}). */
+  static void tile1x3(int kc, float[] a, int ai, int aps, float[] b, int bi, int bps, float[] t) {
+    FloatVector z = FloatVector.zero(F);
+    FloatVector c00 = z;
+    FloatVector c01 = z;
+    FloatVector c02 = z;
+    int a0 = ai;
+    for (int p = 0; p < kc; p++) {
+      FloatVector b0 = FloatVector.fromArray(F, b, bi);
+      FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+      FloatVector b2 = FloatVector.fromArray(F, b, bi + 2 * L);
+      FloatVector x0 = FloatVector.broadcast(F, a[a0]);
+      c00 = x0.fma(b0, c00);
+      c01 = x0.fma(b1, c01);
+      c02 = x0.fma(b2, c02);
+      a0 += aps;
+      bi += bps;
+    }
+    c00.intoArray(t, 0);
+    c01.intoArray(t, L);
+    c02.intoArray(t, 2 * L);
+  }
+
+  /** 1 row x 2 vectors: sums over {@code p < kc} into {@code t} (row stride {@link #NR}). */
+  static void tile1x2(int kc, float[] a, int ai, int aps, float[] b, int bi, int bps, float[] t) {
+    FloatVector z = FloatVector.zero(F);
+    FloatVector c00 = z;
+    FloatVector c01 = z;
+    int a0 = ai;
+    for (int p = 0; p < kc; p++) {
+      FloatVector b0 = FloatVector.fromArray(F, b, bi);
+      FloatVector b1 = FloatVector.fromArray(F, b, bi + L);
+      FloatVector x0 = FloatVector.broadcast(F, a[a0]);
+      c00 = x0.fma(b0, c00);
+      c01 = x0.fma(b1, c01);
+      a0 += aps;
+      bi += bps;
+    }
+    c00.intoArray(t, 0);
+    c01.intoArray(t, L);
+  }
+
+  /** 1 row x 1 vector: sums over {@code p < kc} into {@code t} (row stride {@link #NR}). */
+  static void tile1x1(int kc, float[] a, int ai, int aps, float[] b, int bi, int bps, float[] t) {
+    FloatVector z = FloatVector.zero(F);
+    FloatVector c00 = z;
+    int a0 = ai;
+    for (int p = 0; p < kc; p++) {
+      FloatVector b0 = FloatVector.fromArray(F, b, bi);
+      FloatVector x0 = FloatVector.broadcast(F, a[a0]);
+      c00 = x0.fma(b0, c00);
+      a0 += aps;
+      bi += bps;
+    }
+    c00.intoArray(t, 0);
+  }
+
+  /**
+   * 4 x 4 dot products of length {@code kv} (a multiple of {@link #L}) into {@code t[to + r * 4 +
+   * j]}.
+   */
+  static void dot4x4(
+      int kv, float[] a, int ai, int ars, float[] b, int bi, int brs, float[] t, int to) {
+    FloatVector z = FloatVector.zero(F);
+    FloatVector c00 = z;
+    FloatVector c01 = z;
+    FloatVector c02 = z;
+    FloatVector c03 = z;
+    FloatVector c10 = z;
+    FloatVector c11 = z;
+    FloatVector c12 = z;
+    FloatVector c13 = z;
+    FloatVector c20 = z;
+    FloatVector c21 = z;
+    FloatVector c22 = z;
+    FloatVector c23 = z;
+    FloatVector c30 = z;
+    FloatVector c31 = z;
+    FloatVector c32 = z;
+    FloatVector c33 = z;
+    int a0 = ai;
+    int a1 = ai + ars;
+    int a2 = ai + 2 * ars;
+    int a3 = ai + 3 * ars;
+    int b0 = bi;
+    int b1 = bi + brs;
+    int b2 = bi + 2 * brs;
+    int b3 = bi + 3 * brs;
+    for (int p = 0; p < kv; p += L) {
+      FloatVector y0 = FloatVector.fromArray(F, b, b0 + p);
+      FloatVector y1 = FloatVector.fromArray(F, b, b1 + p);
+      FloatVector y2 = FloatVector.fromArray(F, b, b2 + p);
+      FloatVector y3 = FloatVector.fromArray(F, b, b3 + p);
+      FloatVector x0 = FloatVector.fromArray(F, a, a0 + p);
+      c00 = x0.fma(y0, c00);
+      c01 = x0.fma(y1, c01);
+      c02 = x0.fma(y2, c02);
+      c03 = x0.fma(y3, c03);
+      FloatVector x1 = FloatVector.fromArray(F, a, a1 + p);
+      c10 = x1.fma(y0, c10);
+      c11 = x1.fma(y1, c11);
+      c12 = x1.fma(y2, c12);
+      c13 = x1.fma(y3, c13);
+      FloatVector x2 = FloatVector.fromArray(F, a, a2 + p);
+      c20 = x2.fma(y0, c20);
+      c21 = x2.fma(y1, c21);
+      c22 = x2.fma(y2, c22);
+      c23 = x2.fma(y3, c23);
+      FloatVector x3 = FloatVector.fromArray(F, a, a3 + p);
+      c30 = x3.fma(y0, c30);
+      c31 = x3.fma(y1, c31);
+      c32 = x3.fma(y2, c32);
+      c33 = x3.fma(y3, c33);
+    }
+    t[to] = sumLanes(c00);
+    t[to + 1] = sumLanes(c01);
+    t[to + 2] = sumLanes(c02);
+    t[to + 3] = sumLanes(c03);
+    t[to + 4] = sumLanes(c10);
+    t[to + 5] = sumLanes(c11);
+    t[to + 6] = sumLanes(c12);
+    t[to + 7] = sumLanes(c13);
+    t[to + 8] = sumLanes(c20);
+    t[to + 9] = sumLanes(c21);
+    t[to + 10] = sumLanes(c22);
+    t[to + 11] = sumLanes(c23);
+    t[to + 12] = sumLanes(c30);
+    t[to + 13] = sumLanes(c31);
+    t[to + 14] = sumLanes(c32);
+    t[to + 15] = sumLanes(c33);
+  }
+
+  /**
+   * 4 x 2 dot products of length {@code kv} (a multiple of {@link #L}) into {@code t[to + r * 4 +
+   * j]}.
+   */
+  static void dot4x2(
+      int kv, float[] a, int ai, int ars, float[] b, int bi, int brs, float[] t, int to) {
+    FloatVector z = FloatVector.zero(F);
+    FloatVector c00 = z;
+    FloatVector c01 = z;
+    FloatVector c10 = z;
+    FloatVector c11 = z;
+    FloatVector c20 = z;
+    FloatVector c21 = z;
+    FloatVector c30 = z;
+    FloatVector c31 = z;
+    int a0 = ai;
+    int a1 = ai + ars;
+    int a2 = ai + 2 * ars;
+    int a3 = ai + 3 * ars;
+    int b0 = bi;
+    int b1 = bi + brs;
+    for (int p = 0; p < kv; p += L) {
+      FloatVector y0 = FloatVector.fromArray(F, b, b0 + p);
+      FloatVector y1 = FloatVector.fromArray(F, b, b1 + p);
+      FloatVector x0 = FloatVector.fromArray(F, a, a0 + p);
+      c00 = x0.fma(y0, c00);
+      c01 = x0.fma(y1, c01);
+      FloatVector x1 = FloatVector.fromArray(F, a, a1 + p);
+      c10 = x1.fma(y0, c10);
+      c11 = x1.fma(y1, c11);
+      FloatVector x2 = FloatVector.fromArray(F, a, a2 + p);
+      c20 = x2.fma(y0, c20);
+      c21 = x2.fma(y1, c21);
+      FloatVector x3 = FloatVector.fromArray(F, a, a3 + p);
+      c30 = x3.fma(y0, c30);
+      c31 = x3.fma(y1, c31);
+    }
+    t[to] = sumLanes(c00);
+    t[to + 1] = sumLanes(c01);
+    t[to + 4] = sumLanes(c10);
+    t[to + 5] = sumLanes(c11);
+    t[to + 8] = sumLanes(c20);
+    t[to + 9] = sumLanes(c21);
+    t[to + 12] = sumLanes(c30);
+    t[to + 13] = sumLanes(c31);
+  }
+
+  /**
+   * 4 x 1 dot products of length {@code kv} (a multiple of {@link #L}) into {@code t[to + r * 4 +
+   * j]}.
+   */
+  static void dot4x1(
+      int kv, float[] a, int ai, int ars, float[] b, int bi, int brs, float[] t, int to) {
+    FloatVector z = FloatVector.zero(F);
+    FloatVector c00 = z;
+    FloatVector c10 = z;
+    FloatVector c20 = z;
+    FloatVector c30 = z;
+    int a0 = ai;
+    int a1 = ai + ars;
+    int a2 = ai + 2 * ars;
+    int a3 = ai + 3 * ars;
+    int b0 = bi;
+    for (int p = 0; p < kv; p += L) {
+      FloatVector y0 = FloatVector.fromArray(F, b, b0 + p);
+      FloatVector x0 = FloatVector.fromArray(F, a, a0 + p);
+      c00 = x0.fma(y0, c00);
+      FloatVector x1 = FloatVector.fromArray(F, a, a1 + p);
+      c10 = x1.fma(y0, c10);
+      FloatVector x2 = FloatVector.fromArray(F, a, a2 + p);
+      c20 = x2.fma(y0, c20);
+      FloatVector x3 = FloatVector.fromArray(F, a, a3 + p);
+      c30 = x3.fma(y0, c30);
+    }
+    t[to] = sumLanes(c00);
+    t[to + 4] = sumLanes(c10);
+    t[to + 8] = sumLanes(c20);
+    t[to + 12] = sumLanes(c30);
+  }
+
+  /**
+   * 1 x 4 dot products of length {@code kv} (a multiple of {@link #L}) into {@code t[to + r * 4 +
+   * j]}.
+   */
+  static void dot1x4(int kv, float[] a, int ai, float[] b, int bi, int brs, float[] t, int to) {
+    FloatVector z = FloatVector.zero(F);
+    FloatVector c00 = z;
+    FloatVector c01 = z;
+    FloatVector c02 = z;
+    FloatVector c03 = z;
+    int a0 = ai;
+    int b0 = bi;
+    int b1 = bi + brs;
+    int b2 = bi + 2 * brs;
+    int b3 = bi + 3 * brs;
+    for (int p = 0; p < kv; p += L) {
+      FloatVector y0 = FloatVector.fromArray(F, b, b0 + p);
+      FloatVector y1 = FloatVector.fromArray(F, b, b1 + p);
+      FloatVector y2 = FloatVector.fromArray(F, b, b2 + p);
+      FloatVector y3 = FloatVector.fromArray(F, b, b3 + p);
+      FloatVector x0 = FloatVector.fromArray(F, a, a0 + p);
+      c00 = x0.fma(y0, c00);
+      c01 = x0.fma(y1, c01);
+      c02 = x0.fma(y2, c02);
+      c03 = x0.fma(y3, c03);
+    }
+    t[to] = sumLanes(c00);
+    t[to + 1] = sumLanes(c01);
+    t[to + 2] = sumLanes(c02);
+    t[to + 3] = sumLanes(c03);
+  }
+
+  /**
+   * 1 x 2 dot products of length {@code kv} (a multiple of {@link #L}) into {@code t[to + r * 4 +
+   * j]}.
+   */
+  static void dot1x2(int kv, float[] a, int ai, float[] b, int bi, int brs, float[] t, int to) {
+    FloatVector z = FloatVector.zero(F);
+    FloatVector c00 = z;
+    FloatVector c01 = z;
+    int a0 = ai;
+    int b0 = bi;
+    int b1 = bi + brs;
+    for (int p = 0; p < kv; p += L) {
+      FloatVector y0 = FloatVector.fromArray(F, b, b0 + p);
+      FloatVector y1 = FloatVector.fromArray(F, b, b1 + p);
+      FloatVector x0 = FloatVector.fromArray(F, a, a0 + p);
+      c00 = x0.fma(y0, c00);
+      c01 = x0.fma(y1, c01);
+    }
+    t[to] = sumLanes(c00);
+    t[to + 1] = sumLanes(c01);
+  }
+
+  /**
+   * 1 x 1 dot products of length {@code kv} (a multiple of {@link #L}) into {@code t[to + r * 4 +
+   * j]}.
+   */
+  static void dot1x1(int kv, float[] a, int ai, float[] b, int bi, int brs, float[] t, int to) {
+    FloatVector z = FloatVector.zero(F);
+    FloatVector c00 = z;
+    int a0 = ai;
+    int b0 = bi;
+    for (int p = 0; p < kv; p += L) {
+      FloatVector y0 = FloatVector.fromArray(F, b, b0 + p);
+      FloatVector x0 = FloatVector.fromArray(F, a, a0 + p);
+      c00 = x0.fma(y0, c00);
+    }
+    t[to] = sumLanes(c00);
+  }
+}
