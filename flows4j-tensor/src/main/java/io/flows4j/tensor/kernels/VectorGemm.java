@@ -268,19 +268,45 @@ final class VectorGemm implements Gemm {
               bRowStep = nv * L;
             }
             int ci = cOff + ic * crs + j0 * ccs;
-            int r = 0;
-            for (; r + MR <= mc; r += MR, ci += MR * crs) {
-              int ai = packA ? r * kc : asOff + r * asRowStep;
-              VectorGemmTiles.tile4(nv, kc, as, ai, asRowStep, asColStep, bs, bi, bRowStep, t);
-              update(t, MR, cols, ci, betaPc);
-            }
-            for (; r < mc; r++, ci += crs) {
-              int ai = packA ? (r - r % MR) * kc + r % MR : asOff + r * asRowStep;
-              VectorGemmTiles.tile1(nv, kc, as, ai, asColStep, bs, bi, bRowStep, t);
-              update(t, 1, cols, ci, betaPc);
-            }
+            panel(
+                mc, kc, packA, as, asOff, asRowStep, asColStep, bs, bi, bRowStep, cols, ci, betaPc,
+                t);
           }
         }
+      }
+    }
+
+    /**
+     * Multiplies the A block (rows {@code [0, mc)}, in place or packed) by one B panel into C, tile
+     * by tile. Kept apart from {@link #run} so that it is compiled on its own: a change of layout
+     * that deoptimizes {@link #run} does not send this hot loop back to profiled code.
+     */
+    private void panel(
+        int mc,
+        int kc,
+        boolean packed,
+        float[] as,
+        int asOff,
+        int asRowStep,
+        int asColStep,
+        float[] bs,
+        int bi,
+        int bRowStep,
+        int cols,
+        int ci,
+        float betaPc,
+        float[] t) {
+      int nv = ceilDiv(cols, L);
+      int r = 0;
+      for (; r + MR <= mc; r += MR, ci += MR * crs) {
+        int ai = packed ? r * kc : asOff + r * asRowStep;
+        VectorGemmTiles.tile4(nv, kc, as, ai, asRowStep, asColStep, bs, bi, bRowStep, t);
+        update(t, MR, cols, ci, betaPc);
+      }
+      for (; r < mc; r++, ci += crs) {
+        int ai = packed ? (r - r % MR) * kc + r % MR : asOff + r * asRowStep;
+        VectorGemmTiles.tile1(nv, kc, as, ai, asColStep, bs, bi, bRowStep, t);
+        update(t, 1, cols, ci, betaPc);
       }
     }
 
@@ -454,7 +480,7 @@ final class VectorGemm implements Gemm {
             int ar = ai + r * lda;
             int ci = cOff + (i0 + r) * ldc + j0;
             for (int j = 0; j < nj; j++) {
-              float s = t[r * 4 + j];
+              float s = VectorGemmTiles.sumLanes(t, (r * 4 + j) * L);
               int bj = bi + (j0 + j) * brs;
               for (int p = kv; p < k; p++) {
                 s = Math.fma(a[ar + p], bt[bj + p], s);

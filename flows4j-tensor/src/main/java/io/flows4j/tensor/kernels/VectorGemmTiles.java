@@ -1,6 +1,7 @@
 package io.flows4j.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -36,10 +37,20 @@ final class VectorGemmTiles {
   /** Columns of the full tile: four vectors (the micro-kernel's {@code n_r}). */
   static final int NR = 4 * L;
 
-  private static final VectorSpecies<Float> F256 = FloatVector.SPECIES_256;
-  private static final VectorSpecies<Float> F128 = FloatVector.SPECIES_128;
+  /**
+   * Lane permutations {@code i -> i ^ d} of the lane-sum butterfly (identity where out of range).
+   */
+  private static final VectorShuffle<Float> XOR1 = xor(1);
+
+  private static final VectorShuffle<Float> XOR2 = xor(2);
+  private static final VectorShuffle<Float> XOR4 = xor(4);
+  private static final VectorShuffle<Float> XOR8 = xor(8);
 
   private VectorGemmTiles() {}
+
+  private static VectorShuffle<Float> xor(int d) {
+    return VectorShuffle.fromOp(F, i -> (i ^ d) < L ? i ^ d : i);
+  }
 
   /**
    * Computes an {@code MR x (nv L)} tile into {@code t}.
@@ -105,9 +116,11 @@ final class VectorGemmTiles {
   }
 
   /**
-   * Computes a block of {@code rows x nj} dot products (rows 1 to 4, nj 1, 2 or 4) of length {@code
-   * kv} (a multiple of {@link #L}) into {@code t[r * 4 + j]}: row r of A starts at {@code a[ai + r
-   * * ars]}, row j of B' at {@code b[bi + j * brs]}, both contiguous.
+   * Computes a block of {@code rows x nj} dot products (rows 1 to 4, nj 1, 2 or 4) over the first
+   * {@code kv} indices (a multiple of {@link #L}), leaving vectors of partial sums at {@code t[(r *
+   * 4 + j) L]} for {@link #sumLanes(float[], int)}: row r of A starts at {@code a[ai + r * ars]},
+   * row j of B' at {@code b[bi + j * brs]}, both contiguous. The sums are spilled rather than
+   * reduced here because sixteen inlined reductions push C2 past its inlining budget.
    */
   static void dot(
       int rows, int nj, int kv, float[] a, int ai, int ars, float[] b, int bi, int brs, float[] t) {
@@ -122,41 +135,43 @@ final class VectorGemmTiles {
     }
     for (int r = 0; r < rows; r++) {
       switch (nj) {
-        case 4 -> dot1x4(kv, a, ai + r * ars, b, bi, brs, t, r * 4);
-        case 2 -> dot1x2(kv, a, ai + r * ars, b, bi, brs, t, r * 4);
-        case 1 -> dot1x1(kv, a, ai + r * ars, b, bi, brs, t, r * 4);
+        case 4 -> dot1x4(kv, a, ai + r * ars, b, bi, brs, t, r * 4 * L);
+        case 2 -> dot1x2(kv, a, ai + r * ars, b, bi, brs, t, r * 4 * L);
+        case 1 -> dot1x1(kv, a, ai + r * ars, b, bi, brs, t, r * 4 * L);
         default -> throw new IllegalArgumentException("dot: nj must be 1, 2 or 4, but was " + nj);
       }
     }
   }
 
   /**
-   * The sum of the lanes of {@code v} in a fixed order (halves added lane by lane until four lanes
-   * remain, then {@code (l0 + l2) + (l1 + l3)}): unlike {@code reduceLanes(ADD)}, whose order is
-   * unspecified and may differ between the interpreter and compiled code, this gives the same bits
-   * everywhere.
+   * The sum of the {@link #L} floats at {@code t[offset]} in a fixed order: a butterfly that adds
+   * each lane to the lane {@code L/2}, then {@code L/4}, ... away, so lane 0 ends with the total.
+   * Unlike {@code reduceLanes(ADD)}, whose order is unspecified and may differ between the
+   * interpreter and compiled code, this gives the same bits everywhere (and was 4x faster than
+   * adding halves through {@code reinterpretShape}).
    */
-  static float sumLanes(FloatVector v) {
-    FloatVector q;
-    if (L == 16) {
-      FloatVector h = half(v, F256);
-      q = half(h, F128);
-    } else if (L == 8) {
-      q = half(v, F128);
-    } else if (L == 4) {
-      q = v;
-    } else {
+  static float sumLanes(float[] t, int offset) {
+    FloatVector v = FloatVector.fromArray(F, t, offset);
+    if (L > 16) {
       float s = 0f;
       for (int i = 0; i < L; i++) {
         s += v.lane(i);
       }
       return s;
     }
-    return (q.lane(0) + q.lane(2)) + (q.lane(1) + q.lane(3));
-  }
-
-  private static FloatVector half(FloatVector v, VectorSpecies<Float> h) {
-    return ((FloatVector) v.reinterpretShape(h, 0)).add((FloatVector) v.reinterpretShape(h, 1));
+    if (L == 16) {
+      v = v.add(v.rearrange(XOR8));
+    }
+    if (L >= 8) {
+      v = v.add(v.rearrange(XOR4));
+    }
+    if (L >= 4) {
+      v = v.add(v.rearrange(XOR2));
+    }
+    if (L >= 2) {
+      v = v.add(v.rearrange(XOR1));
+    }
+    return v.lane(0);
   }
 
   // The tiles below are written out in full on purpose: the accumulators must be locals for C2 to
@@ -461,8 +476,8 @@ final class VectorGemmTiles {
   }
 
   /**
-   * 4 x 4 dot products of length {@code kv} (a multiple of {@link #L}) into {@code t[to + r * 4 +
-   * j]}.
+   * 4 x 4 dot products of length {@code kv} (a multiple of {@link #L}) as vectors of partial sums
+   * at {@code t[to + (r * 4 + j) L]}.
    */
   static void dot4x4(
       int kv, float[] a, int ai, int ars, float[] b, int bi, int brs, float[] t, int to) {
@@ -517,27 +532,27 @@ final class VectorGemmTiles {
       c32 = x3.fma(y2, c32);
       c33 = x3.fma(y3, c33);
     }
-    t[to] = sumLanes(c00);
-    t[to + 1] = sumLanes(c01);
-    t[to + 2] = sumLanes(c02);
-    t[to + 3] = sumLanes(c03);
-    t[to + 4] = sumLanes(c10);
-    t[to + 5] = sumLanes(c11);
-    t[to + 6] = sumLanes(c12);
-    t[to + 7] = sumLanes(c13);
-    t[to + 8] = sumLanes(c20);
-    t[to + 9] = sumLanes(c21);
-    t[to + 10] = sumLanes(c22);
-    t[to + 11] = sumLanes(c23);
-    t[to + 12] = sumLanes(c30);
-    t[to + 13] = sumLanes(c31);
-    t[to + 14] = sumLanes(c32);
-    t[to + 15] = sumLanes(c33);
+    c00.intoArray(t, to);
+    c01.intoArray(t, to + L);
+    c02.intoArray(t, to + 2 * L);
+    c03.intoArray(t, to + 3 * L);
+    c10.intoArray(t, to + 4 * L);
+    c11.intoArray(t, to + 5 * L);
+    c12.intoArray(t, to + 6 * L);
+    c13.intoArray(t, to + 7 * L);
+    c20.intoArray(t, to + 8 * L);
+    c21.intoArray(t, to + 9 * L);
+    c22.intoArray(t, to + 10 * L);
+    c23.intoArray(t, to + 11 * L);
+    c30.intoArray(t, to + 12 * L);
+    c31.intoArray(t, to + 13 * L);
+    c32.intoArray(t, to + 14 * L);
+    c33.intoArray(t, to + 15 * L);
   }
 
   /**
-   * 4 x 2 dot products of length {@code kv} (a multiple of {@link #L}) into {@code t[to + r * 4 +
-   * j]}.
+   * 4 x 2 dot products of length {@code kv} (a multiple of {@link #L}) as vectors of partial sums
+   * at {@code t[to + (r * 4 + j) L]}.
    */
   static void dot4x2(
       int kv, float[] a, int ai, int ars, float[] b, int bi, int brs, float[] t, int to) {
@@ -572,19 +587,19 @@ final class VectorGemmTiles {
       c30 = x3.fma(y0, c30);
       c31 = x3.fma(y1, c31);
     }
-    t[to] = sumLanes(c00);
-    t[to + 1] = sumLanes(c01);
-    t[to + 4] = sumLanes(c10);
-    t[to + 5] = sumLanes(c11);
-    t[to + 8] = sumLanes(c20);
-    t[to + 9] = sumLanes(c21);
-    t[to + 12] = sumLanes(c30);
-    t[to + 13] = sumLanes(c31);
+    c00.intoArray(t, to);
+    c01.intoArray(t, to + L);
+    c10.intoArray(t, to + 4 * L);
+    c11.intoArray(t, to + 5 * L);
+    c20.intoArray(t, to + 8 * L);
+    c21.intoArray(t, to + 9 * L);
+    c30.intoArray(t, to + 12 * L);
+    c31.intoArray(t, to + 13 * L);
   }
 
   /**
-   * 4 x 1 dot products of length {@code kv} (a multiple of {@link #L}) into {@code t[to + r * 4 +
-   * j]}.
+   * 4 x 1 dot products of length {@code kv} (a multiple of {@link #L}) as vectors of partial sums
+   * at {@code t[to + (r * 4 + j) L]}.
    */
   static void dot4x1(
       int kv, float[] a, int ai, int ars, float[] b, int bi, int brs, float[] t, int to) {
@@ -609,15 +624,15 @@ final class VectorGemmTiles {
       FloatVector x3 = FloatVector.fromArray(F, a, a3 + p);
       c30 = x3.fma(y0, c30);
     }
-    t[to] = sumLanes(c00);
-    t[to + 4] = sumLanes(c10);
-    t[to + 8] = sumLanes(c20);
-    t[to + 12] = sumLanes(c30);
+    c00.intoArray(t, to);
+    c10.intoArray(t, to + 4 * L);
+    c20.intoArray(t, to + 8 * L);
+    c30.intoArray(t, to + 12 * L);
   }
 
   /**
-   * 1 x 4 dot products of length {@code kv} (a multiple of {@link #L}) into {@code t[to + r * 4 +
-   * j]}.
+   * 1 x 4 dot products of length {@code kv} (a multiple of {@link #L}) as vectors of partial sums
+   * at {@code t[to + (r * 4 + j) L]}.
    */
   static void dot1x4(int kv, float[] a, int ai, float[] b, int bi, int brs, float[] t, int to) {
     FloatVector z = FloatVector.zero(F);
@@ -641,15 +656,15 @@ final class VectorGemmTiles {
       c02 = x0.fma(y2, c02);
       c03 = x0.fma(y3, c03);
     }
-    t[to] = sumLanes(c00);
-    t[to + 1] = sumLanes(c01);
-    t[to + 2] = sumLanes(c02);
-    t[to + 3] = sumLanes(c03);
+    c00.intoArray(t, to);
+    c01.intoArray(t, to + L);
+    c02.intoArray(t, to + 2 * L);
+    c03.intoArray(t, to + 3 * L);
   }
 
   /**
-   * 1 x 2 dot products of length {@code kv} (a multiple of {@link #L}) into {@code t[to + r * 4 +
-   * j]}.
+   * 1 x 2 dot products of length {@code kv} (a multiple of {@link #L}) as vectors of partial sums
+   * at {@code t[to + (r * 4 + j) L]}.
    */
   static void dot1x2(int kv, float[] a, int ai, float[] b, int bi, int brs, float[] t, int to) {
     FloatVector z = FloatVector.zero(F);
@@ -665,13 +680,13 @@ final class VectorGemmTiles {
       c00 = x0.fma(y0, c00);
       c01 = x0.fma(y1, c01);
     }
-    t[to] = sumLanes(c00);
-    t[to + 1] = sumLanes(c01);
+    c00.intoArray(t, to);
+    c01.intoArray(t, to + L);
   }
 
   /**
-   * 1 x 1 dot products of length {@code kv} (a multiple of {@link #L}) into {@code t[to + r * 4 +
-   * j]}.
+   * 1 x 1 dot products of length {@code kv} (a multiple of {@link #L}) as vectors of partial sums
+   * at {@code t[to + (r * 4 + j) L]}.
    */
   static void dot1x1(int kv, float[] a, int ai, float[] b, int bi, int brs, float[] t, int to) {
     FloatVector z = FloatVector.zero(F);
@@ -683,6 +698,6 @@ final class VectorGemmTiles {
       FloatVector x0 = FloatVector.fromArray(F, a, a0 + p);
       c00 = x0.fma(y0, c00);
     }
-    t[to] = sumLanes(c00);
+    c00.intoArray(t, to);
   }
 }
