@@ -23,8 +23,12 @@ final class ScalarGemm implements Gemm {
   /** Tile height and width. */
   static final int TILE = 4;
 
-  /** Products of fewer floating-point operations ({@code 2 m n k}) run on the calling thread. */
-  static final long PARALLEL_MIN_FLOPS = 1L << 20;
+  /**
+   * Products of fewer floating-point operations ({@code 2 m n k}) than this run on the calling
+   * thread: a quarter of {@link VectorGemm#PARALLEL_MIN_FLOPS}, as the scalar code takes about 8
+   * times longer per operation.
+   */
+  static final long PARALLEL_MIN_FLOPS = 1L << 16;
 
   @Override
   public void sgemm(

@@ -70,10 +70,11 @@ final class VectorGemm implements Gemm {
 
   /**
    * Products of fewer floating-point operations ({@code 2 m n k}) than this run on the calling
-   * thread: below it, handing work to the pool costs more than it saves (measured, see
-   * docs/design-notes.md).
+   * thread. Measured on 2 cores with the spinning pool of {@link Threads}: a split already gains
+   * 1.6x at 64 x 64 x 64 (0.5 MFLOP, 5.0 to 3.1 us) and 2x at 256 x 64 x 2 (65 kFLOP, 3.3 to 1.7
+   * us), while around 0.1 MFLOP the dispatch (about 0.5 us) eats the gain (docs/design-notes.md).
    */
-  static final long PARALLEL_MIN_FLOPS = 4L * 1024 * 1024;
+  static final long PARALLEL_MIN_FLOPS = 1L << 18;
 
   private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
 
