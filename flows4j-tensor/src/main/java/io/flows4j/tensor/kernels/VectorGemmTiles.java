@@ -1,6 +1,7 @@
 package io.flows4j.tensor.kernels;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -93,23 +94,32 @@ final class VectorGemmTiles {
   static void update(
       float[] t, int rows, int cols, float[] c, int ci, int ldc, float alpha, float beta) {
     int full = cols - cols % L;
+    VectorMask<Float> tail = F.indexInRange(full, cols);
+    FloatVector bv = FloatVector.broadcast(F, beta);
     for (int r = 0; r < rows; r++, ci += ldc) {
       int ti = r * NR;
-      if (beta == 0f) {
-        for (int j = 0; j < full; j += L) {
-          FloatVector.fromArray(F, t, ti + j).mul(alpha).intoArray(c, ci + j);
+      for (int j = 0; j < full; j += L) {
+        FloatVector x = FloatVector.fromArray(F, t, ti + j).mul(alpha);
+        if (beta != 0f) {
+          x = FloatVector.fromArray(F, c, ci + j).fma(bv, x);
         }
-        for (int j = full; j < cols; j++) {
-          c[ci + j] = alpha * t[ti + j];
+        x.intoArray(c, ci + j);
+      }
+      if (full == cols) {
+        continue;
+      }
+      if (ci + full + L <= c.length) {
+        // Masked lanes are neither read nor written, so C's neighbours stay untouched.
+        FloatVector x = FloatVector.fromArray(F, t, ti + full).mul(alpha);
+        if (beta != 0f) {
+          x = FloatVector.fromArray(F, c, ci + full, tail).fma(bv, x);
         }
+        x.intoArray(c, ci + full, tail);
       } else {
-        FloatVector bv = FloatVector.broadcast(F, beta);
-        for (int j = 0; j < full; j += L) {
-          FloatVector x = FloatVector.fromArray(F, t, ti + j).mul(alpha);
-          FloatVector.fromArray(F, c, ci + j).fma(bv, x).intoArray(c, ci + j);
-        }
+        // A full vector would reach past the end of the array, where masked access is slow.
         for (int j = full; j < cols; j++) {
-          c[ci + j] = Math.fma(c[ci + j], beta, alpha * t[ti + j]);
+          float x = alpha * t[ti + j];
+          c[ci + j] = beta == 0f ? x : Math.fma(c[ci + j], beta, x);
         }
       }
     }
