@@ -32,6 +32,11 @@ public final class Threads {
    */
   public static final long SPIN_NANOS = 200_000;
 
+  /**
+   * Busy-wait steps that only pause the CPU (a few microseconds) before waiting turns to yielding.
+   */
+  private static final int PURE_SPINS = 100;
+
   private static volatile int count = initialCount();
   private static volatile Pool pool = Pool.create(count);
 
@@ -127,6 +132,19 @@ public final class Threads {
     }
   }
 
+  /**
+   * One step of a busy wait: a CPU pause for the first {@link #PURE_SPINS} steps, then a yield, so
+   * that a thread waiting for work does not keep a descheduled worker (or the program's other
+   * threads) off a busy machine's cores.
+   */
+  private static void pause(int spins) {
+    if (spins < PURE_SPINS) {
+      Thread.onSpinWait();
+    } else {
+      Thread.yield();
+    }
+  }
+
   private static int from(int n, int tasks, int t) {
     return (int) ((long) n * t / tasks);
   }
@@ -183,12 +201,12 @@ public final class Threads {
       }
     }
 
-    /** Waits until every range has finished: spins first, then parks. */
+    /** Waits until every range has finished: spins (yielding the core) first, then parks. */
     void awaitDone() {
       long start = System.nanoTime();
-      while (done.get() < tasks) {
+      for (int spins = 0; done.get() < tasks; spins++) {
         if (System.nanoTime() - start < SPIN_NANOS) {
-          Thread.onSpinWait();
+          pause(spins);
         } else {
           callerParked = true;
           if (done.get() < tasks) {
@@ -273,14 +291,16 @@ public final class Threads {
     public void run() {
       Job last = null;
       long idleSince = System.nanoTime();
+      int spins = 0;
       while (!pool.shutdown) {
         Job job = pool.current;
         if (job != null && job != last) {
           last = job;
           job.work();
           idleSince = System.nanoTime();
+          spins = 0;
         } else if (System.nanoTime() - idleSince < SPIN_NANOS) {
-          Thread.onSpinWait();
+          pause(spins++);
         } else {
           parked = true;
           Job again = pool.current;
@@ -289,6 +309,7 @@ public final class Threads {
           }
           parked = false;
           idleSince = System.nanoTime();
+          spins = 0;
         }
       }
     }
