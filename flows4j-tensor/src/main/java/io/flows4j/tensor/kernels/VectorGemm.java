@@ -362,26 +362,8 @@ final class VectorGemm implements Gemm {
           System.arraycopy(b, src, dst, d, cols);
         }
       } else if (bps == 1) {
-        // Each column of B' is contiguous: read four of them at a time so writes fill 16 bytes.
-        int jj = 0;
-        for (; jj + 4 <= cols; jj += 4) {
-          int s0 = bBlock + (j0 + jj) * bjs;
-          int s1 = s0 + bjs;
-          int s2 = s1 + bjs;
-          int s3 = s2 + bjs;
-          for (int p = 0, d = dstOff + jj; p < kc; p++, d += w) {
-            dst[d] = b[s0 + p];
-            dst[d + 1] = b[s1 + p];
-            dst[d + 2] = b[s2 + p];
-            dst[d + 3] = b[s3 + p];
-          }
-        }
-        for (; jj < cols; jj++) {
-          int s = bBlock + (j0 + jj) * bjs;
-          for (int p = 0, d = dstOff + jj; p < kc; p++, d += w) {
-            dst[d] = b[s + p];
-          }
-        }
+        // Each column of B' is contiguous in B: a transposition.
+        VectorGemmTiles.transpose(b, bBlock + j0 * bjs, bjs, dst, dstOff, w, cols, kc);
       } else {
         for (int p = 0, d = dstOff; p < kc; p++, d += w) {
           for (int jj = 0; jj < cols; jj++) {
@@ -402,12 +384,12 @@ final class VectorGemm implements Gemm {
      * micro-panel of fewer rows leaves its missing rows unwritten (they are never read).
      */
     private void packA(float[] dst, int src, int mc, int kc) {
-      for (int r0 = 0; r0 < mc; r0 += MR) {
+      for (int r0 = 0; r0 < mc; r0 += MR, src += MR * ars) {
         int rows = Math.min(MR, mc - r0);
-        for (int r = 0; r < rows; r++) {
-          int s = src + (r0 + r) * ars;
-          for (int p = 0, d = r0 * kc + r; p < kc; p++, s += aps, d += MR) {
-            dst[d] = a[s];
+        // p outer: with transposed storage (ars == 1) the MR values of one p are contiguous.
+        for (int p = 0, d = r0 * kc, s = src; p < kc; p++, d += MR, s += aps) {
+          for (int r = 0; r < rows; r++) {
+            dst[d + r] = a[s + r * ars];
           }
         }
       }
