@@ -2,6 +2,7 @@ package io.flows4j.tensor;
 
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -165,6 +166,11 @@ public final class Threads {
     return n;
   }
 
+  /**
+   * Numbers the sections, so that a worker remembers which it has seen without keeping it alive.
+   */
+  private static final AtomicLong SECTIONS = new AtomicLong();
+
   /** One parallel section: ranges are claimed one at a time by whoever is free. */
   private static final class Job {
     final int n;
@@ -173,6 +179,7 @@ public final class Threads {
     final AtomicInteger next = new AtomicInteger();
     final AtomicInteger done = new AtomicInteger();
     final Thread caller = Thread.currentThread();
+    final long id = SECTIONS.incrementAndGet();
     volatile boolean callerParked;
     volatile Throwable failure;
 
@@ -289,13 +296,13 @@ public final class Threads {
 
     @Override
     public void run() {
-      Job last = null;
+      long last = 0;
       long idleSince = System.nanoTime();
       int spins = 0;
       while (!pool.shutdown) {
         Job job = pool.current;
-        if (job != null && job != last) {
-          last = job;
+        if (job != null && job.id != last) {
+          last = job.id;
           job.work();
           idleSince = System.nanoTime();
           spins = 0;
@@ -304,7 +311,7 @@ public final class Threads {
         } else {
           parked = true;
           Job again = pool.current;
-          if ((again == null || again == last) && !pool.shutdown) {
+          if ((again == null || again.id == last) && !pool.shutdown) {
             LockSupport.park(this);
           }
           parked = false;
