@@ -108,17 +108,7 @@ public final class GemmBench {
               throw new IllegalArgumentException("bench gemm: sizes must be >= 1, but was " + n);
             }
             double seconds = medianSeconds(gemm, false, false, n, n, n);
-            double gflops = 2.0 * n * n * n / seconds / 1e9;
-            String line =
-                String.format(
-                    Locale.ROOT,
-                    "{\"bench\":\"gemm\",\"n\":%d,\"threads\":%d,\"provider\":\"%s\","
-                        + "\"gflops\":%.1f,\"efficiency\":%.2f}",
-                    n,
-                    threads,
-                    gemm.name(),
-                    gflops,
-                    gflops / (PEAK_GFLOPS_PER_CORE * threads));
+            String line = line(n, threads, gemm.name(), 2.0 * n * n * n / seconds / 1e9);
             lines.add(line);
             out.accept(line);
           }
@@ -168,6 +158,22 @@ public final class GemmBench {
           }
         });
     return lines;
+  }
+
+  /**
+   * One result line: {@code {"bench":"gemm","n":N,"threads":T,"provider":"P","gflops":G,
+   * "efficiency":E}} with G to one decimal and {@code E = G / (PEAK_GFLOPS_PER_CORE T)} to two.
+   */
+  static String line(int n, int threads, String provider, double gflops) {
+    return String.format(
+        Locale.ROOT,
+        "{\"bench\":\"gemm\",\"n\":%d,\"threads\":%d,\"provider\":\"%s\",\"gflops\":%.1f,"
+            + "\"efficiency\":%.2f}",
+        n,
+        threads,
+        provider,
+        gflops,
+        gflops / (PEAK_GFLOPS_PER_CORE * threads));
   }
 
   /** Command line: {@code [--threads T] [--provider vector|scalar] [--shapes]}. */
