@@ -57,11 +57,12 @@ final class VectorGemm implements Gemm {
 
   /**
    * Products with at most this many columns (and at least {@link VectorGemmTiles#L} rows, A not
-   * transposed) are computed as dot products along the inner dimension: at 256 x 2 x 64 that took
-   * 2.4-2.9 us against 9-10 us for tiles whose vectors were 2 lanes full. Up to about 4 columns the
-   * lane reductions cost less than the wasted lanes.
+   * transposed) are computed as dot products along the inner dimension. At 256 x 2 x 64 that took
+   * 2.4-2.9 us against 9-10 us for tiles whose vectors were 2 lanes full; at k = 64 the two break
+   * even near 8 columns (8.8 against 9.0 us), at k = 256 the dot products still win by 1.7x there,
+   * and at 12 columns the tiles are faster (8.9 against 12.7 us).
    */
-  static final int DOT_MAX_N = 4;
+  static final int DOT_MAX_N = 8;
 
   /**
    * B (not transposed) is read in place when a block of it spans at most this many floats of

@@ -94,7 +94,9 @@ abstract class GemmContractTest {
     {20, 70, 1100},
     {40, 70, 600},
     {600, 64, 450},
-    {40, 600, 450}
+    {40, 600, 450},
+    {40, 8, 70},
+    {50, 12, 33}
   };
 
   static Stream<Arguments> cases() {
@@ -125,7 +127,12 @@ abstract class GemmContractTest {
   static Stream<Arguments> threadCases() {
     // Each is above every implementation's threshold for splitting, and reaches a different path.
     int[][] sizes = {
-      {300, 257, 129}, {520, 64, 128}, {3000, 3, 300}, {3000, 5, 160}, {40, 700, 300}
+      {300, 257, 129},
+      {520, 64, 128},
+      {3000, 3, 300},
+      {3000, 5, 160},
+      {2000, 12, 100},
+      {40, 700, 300}
     };
     List<Arguments> out = new ArrayList<>();
     long seed = 1000;
