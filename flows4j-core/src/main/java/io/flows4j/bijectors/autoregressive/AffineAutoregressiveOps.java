@@ -6,6 +6,7 @@ import io.flows4j.bijectors.Transformed;
 import io.flows4j.tensor.Checks;
 import io.flows4j.tensor.Shape;
 import io.flows4j.tensor.Tensor;
+import io.flows4j.tensor.kernels.ElementwiseKernels;
 
 /**
  * The fused elementwise half of an affine autoregressive layer: given the data and the
@@ -43,37 +44,24 @@ final class AffineAutoregressiveOps {
     boolean records = Tape.isRecording() && (x.requiresGrad() || h.requiresGrad());
     Tensor z = Tape.newValue(x.shape());
     Tensor ld = Tape.newValue(Shape.of(rows));
-    // exp(-s) and ds/da, kept for the backward rules so they need no exp.
-    Tensor scale = records ? Tape.newValue(x.shape()) : null;
+    // exp(-s), and ds/da when h needs a gradient; the backward rules reuse both.
+    Tensor scale = Tape.newValue(x.shape());
     Tensor slope = records && h.requiresGrad() ? Tape.newValue(x.shape()) : null;
-    float[] xs = x.value().data();
-    int xo = x.value().offset();
     float[] hs = h.value().data();
     int ho = h.value().offset();
+    scales(hs, ho, rows, d, invBound, -1f, scale, slope, ld);
+    float[] xs = x.value().data();
+    int xo = x.value().offset();
     float[] zs = z.data();
     int zo = z.offset();
+    float[] es = scale.data();
+    int eo = scale.offset();
     for (int r = 0; r < rows; r++) {
-      double sum = 0;
-      int xr = xo + r * d;
-      int hr = ho + r * 2 * d;
-      int zr = zo + r * d;
-      int rr = r * d;
       for (int j = 0; j < d; j++) {
-        float mu = hs[hr + 2 * j];
-        float a = hs[hr + 2 * j + 1];
-        float q = 1f + Math.abs(a) * invBound;
-        float s = a / q;
-        double e = Math.exp(-s);
-        zs[zr + j] = (float) ((xs[xr + j] - (double) mu) * e);
-        sum += s;
-        if (scale != null) {
-          scale.data()[scale.offset() + rr + j] = (float) e;
-        }
-        if (slope != null) {
-          slope.data()[slope.offset() + rr + j] = 1f / (q * q);
-        }
+        int i = r * d + j;
+        double mu = hs[ho + r * 2 * d + 2 * j];
+        zs[zo + i] = (float) ((xs[xo + i] - mu) * es[eo + i]);
       }
-      ld.setFlat(r, (float) -sum);
     }
     if (!records) {
       return new Transformed(Var.constant(z), Var.constant(ld));
@@ -85,15 +73,13 @@ final class AffineAutoregressiveOps {
               Tensor gz = out.grad();
               float[] g = gz.data();
               int go = gz.offset();
-              float[] e = scale.data();
-              int eo = scale.offset();
               if (x.requiresGrad()) {
                 Tensor gx = x.grad();
                 float[] gxs = gx.data();
                 int gxo = gx.offset();
                 int n = rows * d;
                 for (int i = 0; i < n; i++) {
-                  gxs[gxo + i] += g[go + i] * e[eo + i];
+                  gxs[gxo + i] += g[go + i] * es[eo + i];
                 }
               }
               if (h.requiresGrad()) {
@@ -106,7 +92,7 @@ final class AffineAutoregressiveOps {
                   for (int j = 0; j < d; j++) {
                     int i = r * d + j;
                     int c = gho + r * 2 * d + 2 * j;
-                    float ge = g[go + i] * e[eo + i];
+                    float ge = g[go + i] * es[eo + i];
                     // dz/dmu = -exp(-s); dz/da = -z ds/da.
                     ghs[c] -= ge;
                     ghs[c + 1] -= g[go + i] * zs[zo + i] * sl[so + i];
@@ -139,37 +125,24 @@ final class AffineAutoregressiveOps {
     boolean records = Tape.isRecording() && (z.requiresGrad() || h.requiresGrad());
     Tensor x = Tape.newValue(z.shape());
     Tensor ld = Tape.newValue(Shape.of(rows));
-    // exp(s) and ds/da for the backward rules.
-    Tensor scale = records ? Tape.newValue(z.shape()) : null;
+    // exp(s), and ds/da when h needs a gradient; the backward rules reuse both.
+    Tensor scale = Tape.newValue(z.shape());
     Tensor slope = records && h.requiresGrad() ? Tape.newValue(z.shape()) : null;
-    float[] zs = z.value().data();
-    int zo = z.value().offset();
     float[] hs = h.value().data();
     int ho = h.value().offset();
+    scales(hs, ho, rows, d, invBound, 1f, scale, slope, ld);
+    float[] zs = z.value().data();
+    int zo = z.value().offset();
     float[] xs = x.data();
     int xo = x.offset();
+    float[] es = scale.data();
+    int eo = scale.offset();
     for (int r = 0; r < rows; r++) {
-      double sum = 0;
-      int zr = zo + r * d;
-      int hr = ho + r * 2 * d;
-      int xr = xo + r * d;
-      int rr = r * d;
       for (int j = 0; j < d; j++) {
-        float mu = hs[hr + 2 * j];
-        float a = hs[hr + 2 * j + 1];
-        float q = 1f + Math.abs(a) * invBound;
-        float s = a / q;
-        double e = Math.exp(s);
-        xs[xr + j] = (float) (zs[zr + j] * e + mu);
-        sum += s;
-        if (scale != null) {
-          scale.data()[scale.offset() + rr + j] = (float) e;
-        }
-        if (slope != null) {
-          slope.data()[slope.offset() + rr + j] = 1f / (q * q);
-        }
+        int i = r * d + j;
+        double mu = hs[ho + r * 2 * d + 2 * j];
+        xs[xo + i] = (float) ((double) zs[zo + i] * es[eo + i] + mu);
       }
-      ld.setFlat(r, (float) sum);
     }
     if (!records) {
       return new Transformed(Var.constant(x), Var.constant(ld));
@@ -181,15 +154,13 @@ final class AffineAutoregressiveOps {
               Tensor gx = out.grad();
               float[] g = gx.data();
               int go = gx.offset();
-              float[] e = scale.data();
-              int eo = scale.offset();
               if (z.requiresGrad()) {
                 Tensor gz = z.grad();
                 float[] gzs = gz.data();
                 int gzo = gz.offset();
                 int n = rows * d;
                 for (int i = 0; i < n; i++) {
-                  gzs[gzo + i] += g[go + i] * e[eo + i];
+                  gzs[gzo + i] += g[go + i] * es[eo + i];
                 }
               }
               if (h.requiresGrad()) {
@@ -204,7 +175,7 @@ final class AffineAutoregressiveOps {
                     int c = gho + r * 2 * d + 2 * j;
                     // dx/dmu = 1; dx/da = z exp(s) ds/da.
                     ghs[c] += g[go + i];
-                    ghs[c + 1] += g[go + i] * zs[zo + i] * e[eo + i] * sl[so + i];
+                    ghs[c + 1] += g[go + i] * zs[zo + i] * es[eo + i] * sl[so + i];
                   }
                 }
               }
@@ -213,6 +184,41 @@ final class AffineAutoregressiveOps {
             h);
     Var ldOut = Tape.result(ld, out -> addLogDetGradient(out, h, slope, rows, d, 1f), h);
     return new Transformed(xOut, ldOut);
+  }
+
+  /**
+   * From the raw log-scales in {@code h}: {@code scale = exp(sign * s)} (one vectorized pass),
+   * {@code slope = ds/da} when not {@code null}, and {@code ld = sign * sum_d s_d} per row, summed
+   * in double.
+   */
+  private static void scales(
+      float[] hs,
+      int ho,
+      int rows,
+      int d,
+      float invBound,
+      float sign,
+      Tensor scale,
+      Tensor slope,
+      Tensor ld) {
+    float[] es = scale.data();
+    int eo = scale.offset();
+    for (int r = 0; r < rows; r++) {
+      double sum = 0;
+      int hr = ho + r * 2 * d;
+      for (int j = 0; j < d; j++) {
+        float a = hs[hr + 2 * j + 1];
+        float q = 1f + Math.abs(a) * invBound;
+        float s = a / q;
+        sum += s;
+        es[eo + r * d + j] = sign * s;
+        if (slope != null) {
+          slope.data()[slope.offset() + r * d + j] = 1f / (q * q);
+        }
+      }
+      ld.setFlat(r, (float) (sign * sum));
+    }
+    ElementwiseKernels.get().exp(es, eo, es, eo, rows * d);
   }
 
   /** {@code dL/da_d += sign * dL/dld * ds/da_d}, for a log-det {@code sign * sum_d s_d}. */
