@@ -1,5 +1,12 @@
 package io.flows4j.bijectors;
 
+import io.flows4j.bijectors.autoregressive.MaskedAffineAutoregressive;
+import io.flows4j.bijectors.coupling.AdditiveCoupling;
+import io.flows4j.bijectors.coupling.AffineCoupling;
+import io.flows4j.bijectors.coupling.SplineCoupling;
+import io.flows4j.bijectors.linear.LULinear;
+import io.flows4j.bijectors.linear.Permutation;
+import io.flows4j.bijectors.spline.SplineAutoregressive;
 import io.flows4j.io.Json;
 import java.util.ArrayList;
 import java.util.List;
@@ -20,6 +27,19 @@ public final class BijectorRegistry {
     register(Chain.TYPE, BijectorRegistry::chainFromSpec);
     register(Inverted.TYPE, spec -> Bijectors.inverted(build(spec.getObject("inner"))));
     register(ElementwiseAffine.TYPE, ElementwiseAffine::fromSpec);
+    register(ActNorm.TYPE, ActNorm::fromSpec);
+    register(BatchNormFlow.TYPE, BatchNormFlow::fromSpec);
+    register(Sigmoid.TYPE, Sigmoid::fromSpec);
+    register(Logit.TYPE, Logit::fromSpec);
+    register(Tanh.TYPE, Tanh::fromSpec);
+    register(Standardization.TYPE, Standardization::fromSpec);
+    register(MaskedAffineAutoregressive.TYPE, MaskedAffineAutoregressive::fromSpec);
+    register(Permutation.TYPE, Permutation::fromSpec);
+    register(LULinear.TYPE, LULinear::fromSpec);
+    register(AffineCoupling.TYPE, AffineCoupling::fromSpec);
+    register(AdditiveCoupling.TYPE, AdditiveCoupling::fromSpec);
+    register(SplineCoupling.TYPE, SplineCoupling::fromSpec);
+    register(SplineAutoregressive.TYPE, SplineAutoregressive::fromSpec);
   }
 
   private BijectorRegistry() {}
