@@ -87,35 +87,6 @@ public record TrainingResult(
     return trainRows == 0 ? 0 : (double) stepsRun * batchSize / trainRows;
   }
 
-  /**
-   * This result with every log-likelihood figure moved into other units: {@code offset} is added to
-   * each NLL and loss. Used when the flow was trained on transformed data (standardized, say):
-   * {@code -log p(x) = -log q(T x) - log|det T|}, so the offset is {@code -log|det T|}.
-   */
-  public TrainingResult withNllOffset(double offset) {
-    List<HistoryEntry> h = new ArrayList<>(history.size());
-    for (HistoryEntry e : history) {
-      h.add(
-          new HistoryEntry(
-              e.step(), e.trainLoss() + offset, e.validationNll() + offset, e.learningRate()));
-    }
-    return new TrainingResult(
-        stepsRun,
-        totalSteps,
-        batchSize,
-        trainRows,
-        validationRows,
-        bestStep,
-        bestValidationNll + offset,
-        finalTrainLoss + offset,
-        trainSeconds,
-        secPerStepMedian,
-        stopReason,
-        restoredBest,
-        inputNoise,
-        h);
-  }
-
   /** This result as a JSON object (stored in model files). */
   public Json.Obj toJson() {
     Map<String, Json> m = new LinkedHashMap<>();
