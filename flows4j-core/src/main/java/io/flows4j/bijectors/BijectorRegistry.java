@@ -20,6 +20,12 @@ public final class BijectorRegistry {
     register(Chain.TYPE, BijectorRegistry::chainFromSpec);
     register(Inverted.TYPE, spec -> Bijectors.inverted(build(spec.getObject("inner"))));
     register(ElementwiseAffine.TYPE, ElementwiseAffine::fromSpec);
+    register(ActNorm.TYPE, ActNorm::fromSpec);
+    register(BatchNormFlow.TYPE, BatchNormFlow::fromSpec);
+    register(Sigmoid.TYPE, Sigmoid::fromSpec);
+    register(Logit.TYPE, Logit::fromSpec);
+    register(Tanh.TYPE, Tanh::fromSpec);
+    register(Standardization.TYPE, Standardization::fromSpec);
   }
 
   private BijectorRegistry() {}

@@ -56,10 +56,45 @@ public final class Spec {
     return this;
   }
 
+  /** Adds an array of numbers; every value must be finite. */
+  public Spec put(String name, double[] values) {
+    List<Json> items = new ArrayList<>(values.length);
+    for (double v : values) {
+      items.add(Json.of(v));
+    }
+    members.put(name, Json.array(items));
+    return this;
+  }
+
   /** Adds any JSON value (a nested bijector's spec, say). */
   public Spec put(String name, Json value) {
     members.put(name, value);
     return this;
+  }
+
+  /**
+   * Reads an array of numbers written by {@link #put(String, double[])}.
+   *
+   * @param op the bijector reading it, for messages
+   * @throws IllegalArgumentException if the member is missing, not an array, or holds a non-number
+   */
+  public static double[] doubles(Json.Obj spec, String op, String name) {
+    Json.Arr arr = spec.getArray(name);
+    double[] out = new double[arr.size()];
+    for (int i = 0; i < out.length; i++) {
+      if (!(arr.get(i) instanceof Json.Num n)) {
+        throw new IllegalArgumentException(
+            op
+                + ": spec member '"
+                + name
+                + "' element "
+                + i
+                + " must be a number, but was "
+                + arr.get(i).typeName());
+      }
+      out[i] = n.doubleValue();
+    }
+    return out;
   }
 
   /** The finished description. */

@@ -13,6 +13,9 @@ public final class DistributionRegistry {
 
   static {
     register(StandardNormal.TYPE, StandardNormal::fromSpec);
+    register(DiagonalGaussian.TYPE, DiagonalGaussian::fromSpec);
+    register(GaussianMixture.TYPE, GaussianMixture::fromSpec);
+    register(UniformBox.TYPE, UniformBox::fromSpec);
   }
 
   private DistributionRegistry() {}
