@@ -15,7 +15,7 @@ import picocli.CommandLine.Option;
     description = {
       "Times C = A B for square float32 matrices with the SGEMM chosen at start-up; one JSON line"
           + " per (n, threads): bench, n, threads, kernel, runs, ms (median), gflops, efficiency.",
-      "Default: n = 64,256,1024 (64,256 with --quick), threads = 1 then 2."
+      "Default: n = 64,256,1024,2048 (64,256 with --quick), threads = 1 then 2."
     })
 final class BenchGemmCommand implements Runnable, AcceptsThreadList {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -28,7 +28,7 @@ final class BenchGemmCommand implements Runnable, AcceptsThreadList {
   @Option(
       names = "--n",
       paramLabel = "N[,N...]",
-      description = "Matrix sizes (default: 64,256,1024; 64,256 with --quick).")
+      description = "Matrix sizes (default: 64,256,1024,2048; 64,256 with --quick).")
   void setSizes(String value) {
     sizes = ThreadCounts.parseList(spec, "--n", value, 1);
   }
@@ -37,7 +37,8 @@ final class BenchGemmCommand implements Runnable, AcceptsThreadList {
   public void run() {
     Main main = (Main) spec.root().userObject();
     List<Integer> threads = BenchMlpCommand.threadsOrDefault(main);
-    List<Integer> ns = sizes != null ? sizes : quick ? List.of(64, 256) : List.of(64, 256, 1024);
+    List<Integer> ns =
+        sizes != null ? sizes : quick ? List.of(64, 256) : List.of(64, 256, 1024, 2048);
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     GemmHarness harness = GemmHarness.standard();

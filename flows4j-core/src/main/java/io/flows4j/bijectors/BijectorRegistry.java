@@ -1,5 +1,8 @@
 package io.flows4j.bijectors;
 
+import io.flows4j.bijectors.autoregressive.MaskedAffineAutoregressive;
+import io.flows4j.bijectors.linear.LULinear;
+import io.flows4j.bijectors.linear.Permutation;
 import io.flows4j.io.Json;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,6 +29,9 @@ public final class BijectorRegistry {
     register(Logit.TYPE, Logit::fromSpec);
     register(Tanh.TYPE, Tanh::fromSpec);
     register(Standardization.TYPE, Standardization::fromSpec);
+    register(MaskedAffineAutoregressive.TYPE, MaskedAffineAutoregressive::fromSpec);
+    register(Permutation.TYPE, Permutation::fromSpec);
+    register(LULinear.TYPE, LULinear::fromSpec);
   }
 
   private BijectorRegistry() {}

@@ -18,9 +18,17 @@ public interface Gemm {
   /**
    * Computes {@code C = alpha * op(A) * op(B) + beta * C}.
    *
+   * <p>A is stored {@code m x k} (or {@code k x m} when {@code transA}) from {@code a[aOff]} with
+   * row stride {@code lda}; B is stored {@code k x n} (or {@code n x k}) from {@code b[bOff]} with
+   * row stride {@code ldb}; C is {@code m x n} from {@code c[cOff]} with row stride {@code ldc}.
+   * Only the {@code m x n} elements of C are written. When {@code alpha == 0} or {@code k == 0}, A
+   * and B are not read.
+   *
    * @param transA use A transposed: A is stored {@code k x m} with row stride {@code lda}
    * @param transB use B transposed: B is stored {@code n x k} with row stride {@code ldb}
-   * @throws IllegalArgumentException if a size is negative or a leading dimension too small
+   * @throws NullPointerException if an array is null
+   * @throws IllegalArgumentException if a size or an offset is negative, a leading dimension is
+   *     smaller than its stored row length (or than 1), or a matrix does not fit in its array
    */
   void sgemm(
       boolean transA,
