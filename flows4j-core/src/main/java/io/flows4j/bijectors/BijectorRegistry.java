@@ -1,8 +1,12 @@
 package io.flows4j.bijectors;
 
 import io.flows4j.bijectors.autoregressive.MaskedAffineAutoregressive;
+import io.flows4j.bijectors.coupling.AdditiveCoupling;
+import io.flows4j.bijectors.coupling.AffineCoupling;
+import io.flows4j.bijectors.coupling.SplineCoupling;
 import io.flows4j.bijectors.linear.LULinear;
 import io.flows4j.bijectors.linear.Permutation;
+import io.flows4j.bijectors.spline.SplineAutoregressive;
 import io.flows4j.io.Json;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,6 +36,10 @@ public final class BijectorRegistry {
     register(MaskedAffineAutoregressive.TYPE, MaskedAffineAutoregressive::fromSpec);
     register(Permutation.TYPE, Permutation::fromSpec);
     register(LULinear.TYPE, LULinear::fromSpec);
+    register(AffineCoupling.TYPE, AffineCoupling::fromSpec);
+    register(AdditiveCoupling.TYPE, AdditiveCoupling::fromSpec);
+    register(SplineCoupling.TYPE, SplineCoupling::fromSpec);
+    register(SplineAutoregressive.TYPE, SplineAutoregressive::fromSpec);
   }
 
   private BijectorRegistry() {}

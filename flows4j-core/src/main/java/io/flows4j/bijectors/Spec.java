@@ -1,9 +1,12 @@
 package io.flows4j.bijectors;
 
 import io.flows4j.io.Json;
+import io.flows4j.tensor.kernels.Activation;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -95,6 +98,33 @@ public final class Spec {
       out[i] = n.doubleValue();
     }
     return out;
+  }
+
+  /** How an activation is written in a spec: its enum name in lower case, e.g. {@code "relu"}. */
+  public static String activationName(Activation activation) {
+    return activation.name().toLowerCase(Locale.ROOT);
+  }
+
+  /**
+   * Reads an activation written by {@link #activationName}.
+   *
+   * @throws IllegalArgumentException if the member is missing or names no activation
+   */
+  public static Activation activation(Json.Obj spec, String name) {
+    String value = spec.getString(name);
+    for (Activation a : Activation.values()) {
+      if (activationName(a).equals(value)) {
+        return a;
+      }
+    }
+    throw new IllegalArgumentException(
+        "Spec: "
+            + name
+            + " must be one of "
+            + Arrays.stream(Activation.values()).map(Spec::activationName).toList()
+            + ", but was '"
+            + value
+            + "'");
   }
 
   /** The finished description. */
