@@ -8,6 +8,7 @@ import io.flows4j.data.CsvReader;
 import io.flows4j.data.Dataset;
 import io.flows4j.data.MinibatchSampler;
 import io.flows4j.flows.Flow;
+import io.flows4j.flows.Presets;
 import io.flows4j.optim.Adam;
 import io.flows4j.optim.AdamConfig;
 import io.flows4j.tensor.Checks;
@@ -21,7 +22,6 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * The density-estimation workloads W1 and W3 of BENCHMARKS.md, run with the common protocol: base
@@ -149,8 +149,6 @@ public final class WorkloadBench {
   /** Rows per chunk when the test NLL is evaluated. */
   static final int EVAL_CHUNK = 4096;
 
-  private static final Pattern WHITESPACE = Pattern.compile("\\s+");
-
   private WorkloadBench() {}
 
   /**
@@ -189,6 +187,26 @@ public final class WorkloadBench {
   /** A MADE {@code dim -> h -> h -> dim * perFeature} (masks counted as dense). */
   private static long madeDense(int dim, int h, int perFeature) {
     return (long) dim * h + (long) h * h + (long) h * dim * perFeature;
+  }
+
+  /**
+   * The preset of {@link Presets} that builds a model of a workload: {@code realnvp}, {@code maf},
+   * and for NSF the spline couplings {@code nsf} on W1 and the autoregressive splines {@code
+   * nsf-ar} on W3.
+   */
+  public static String preset(Workload w, Model m) {
+    return switch (m) {
+      case REALNVP -> "realnvp";
+      case MAF -> "maf";
+      case NSF -> w == Workload.W1 ? "nsf" : "nsf-ar";
+    };
+  }
+
+  /** The flow of a model in a workload over {@code dim} features, initialised from {@code seed}. */
+  public static Flow flow(Workload w, Model m, int dim, long seed) {
+    Architecture a = architecture(w, m, dim);
+    int[] hidden = a.hidden().stream().mapToInt(Integer::intValue).toArray();
+    return Presets.flow(preset(w, m), dim, a.layers(), hidden, seed);
   }
 
   /** What a run measured. */
@@ -330,8 +348,10 @@ public final class WorkloadBench {
     try {
       for (String line : Files.readAllLines(status)) {
         if (line.startsWith("VmHWM:")) {
-          String[] parts = WHITESPACE.split(line.substring(6).trim());
-          return Long.parseLong(parts[0]) / 1024.0;
+          // "VmHWM:     123456 kB"
+          String v = line.substring(6).trim();
+          int space = v.indexOf(' ');
+          return Long.parseLong(space < 0 ? v : v.substring(0, space)) / 1024.0;
         }
       }
     } catch (IOException | RuntimeException e) {

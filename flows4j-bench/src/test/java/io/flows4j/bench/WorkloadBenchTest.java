@@ -40,6 +40,19 @@ class WorkloadBenchTest {
     assertThat(flop).isCloseTo(expected, within(halfUnit));
   }
 
+  @ParameterizedTest(name = "W1 {0}: {1} parameters, as the peers")
+  @CsvSource({"REALNVP, 35344", "MAF, 23060", "NSF, 46264"})
+  void w1ModelsHaveThePeersParameterCounts(Model m, long params) {
+    assertThat(WorkloadBench.flow(Workload.W1, m, 2, 0).parameterCount()).isEqualTo(params);
+  }
+
+  @Test
+  void w3NsfIsTheAutoregressiveSplineFlow() {
+    assertThat(WorkloadBench.preset(Workload.W3, Model.NSF)).isEqualTo("nsf-ar");
+    assertThat(WorkloadBench.preset(Workload.W1, Model.NSF)).isEqualTo("nsf");
+    assertThat(WorkloadBench.architecture(Workload.W3, Model.NSF, 32).layers()).isEqualTo(4);
+  }
+
   @Test
   void filesFollowTheSharedDataLayout() {
     Path root = Path.of("data");

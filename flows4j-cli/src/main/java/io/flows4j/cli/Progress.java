@@ -141,8 +141,8 @@ final class Progress implements AutoCloseable {
           .append(total)
           .append(String.format(Locale.ROOT, " (%.0f%%)", 100.0 * done / total));
     }
-    if (!message.isEmpty()) {
-      sb.append(", ").append(message);
+    if (!message.isBlank()) {
+      sb.append(", ").append(message.strip());
     }
     sb.append(String.format(Locale.ROOT, ", %.1f/s", rate));
     if (total > 0 && rate > 0) {
