@@ -245,6 +245,7 @@ public final class WorkloadBench {
       StepListener listener) {
     Checks.requirePositive(steps, "WorkloadBench.train", "steps");
     Checks.requirePositive(batch, "WorkloadBench.train", "batch");
+    resetPeakRss();
     Adam adam =
         new Adam(
             flow.namedParameters(),
@@ -313,8 +314,9 @@ public final class WorkloadBench {
   /**
    * The JSON line of a run with the fields of BENCHMARKS.md: {@code workload, model, dataset, dim,
    * steps, batch, lr, params, threads, seed, train_sec, sec_per_step_median, test_nll_nats,
-   * nonfinite_steps, peak_rss_mb}, then {@code flop_per_step} and {@code efficiency} (the time the
-   * arithmetic needs at 116 GFLOP/s per thread over the median step time).
+   * nonfinite_steps, peak_rss_mb} (the peak since {@link #train} started, where the peak can be
+   * reset, else of the whole process), then {@code flop_per_step} and {@code efficiency} (the time
+   * the arithmetic needs at 116 GFLOP/s per thread over the median step time).
    */
   public static JsonLine line(
       Workload w, Model m, String dataset, int dim, long params, int threads, Result r) {
@@ -358,6 +360,23 @@ public final class WorkloadBench {
       // Not Linux, or an unexpected format: the field is reported as null.
     }
     return Double.NaN;
+  }
+
+  /**
+   * Resets the peak resident set size that {@link #peakRssMegabytes} reports to the current size
+   * (Linux: writing {@code 5} to {@code /proc/self/clear_refs}), so that each of several runs in
+   * one process reports its own peak. Best effort: where it is not possible the peak stays that of
+   * the whole process.
+   *
+   * @return whether the peak was reset
+   */
+  public static boolean resetPeakRss() {
+    try {
+      Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+      return true;
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
   }
 
   /**

@@ -136,6 +136,8 @@ class WorkloadBenchTest {
     double mb = WorkloadBench.peakRssMegabytes();
     if (Path.of("/proc/self/status").toFile().exists()) {
       assertThat(mb).isGreaterThan(10).isLessThan(1e6);
+      assertThat(WorkloadBench.resetPeakRss()).isTrue();
+      assertThat(WorkloadBench.peakRssMegabytes()).isGreaterThan(10);
     } else {
       assertThat(mb).isNaN();
     }
