@@ -213,13 +213,10 @@ public final class RationalQuadraticSpline {
     System.arraycopy(xd, xo, zd, zo, rows * d);
     int nt = features.length;
     int minRows = Math.max(1, ELEMENTS_PER_TASK / Math.max(1, nt));
-    // What the backward pass needs (probabilities, derivatives, bin) is kept from this pass when
-    // a gradient will be wanted, so that it computes no exponential for the softmaxes again.
+    // What the backward pass needs (probabilities, derivatives and their sigmoids, bin) is kept
+    // from this pass when a gradient will be wanted, so that it evaluates no exponential again.
     boolean keep = Tape.isRecording() && (x.requiresGrad() || params.requiresGrad());
-    int ss = kernel.stashSize;
-    Tensor stash = keep ? Tape.newValue(Shape.of(rows, nt * ss)) : null;
-    float[] std = keep ? stash.data() : null;
-    int sto = keep ? stash.offset() : 0;
+    Tensor stash = keep ? Tape.newValue(Shape.of(rows, nt * kernel.stashSize)) : null;
     Threads.parallelRange(
         rows,
         minRows,

@@ -167,9 +167,9 @@ final class SplineKernel {
 
   /**
    * Writes the shifted arguments whose exponentials, softplus and sigmoid {@link #prepare(float[],
-   * int, float[], int, float[], int, Scratch)} needs, so that a batch of elements can have them
-   * computed by one vectorised call each: {@code e[eOff + i] = uw_i - max(uw)}, {@code e[eOff + K +
-   * i] = uh_i - max(uh)}, {@code v[vOff + j] = ud_j + c}.
+   * int, float[], float[], int, Scratch)} needs, so that a batch of elements can have them computed
+   * by one vectorised call each: {@code e[eOff + i] = uw_i - max(uw)}, {@code e[eOff + K + i] =
+   * uh_i - max(uh)}, {@code v[vOff + j] = ud_j + c}.
    */
   void shiftedArguments(float[] raw, int rawOff, float[] e, int eOff, float[] v, int vOff) {
     // Plain comparisons: Math.max(float, float) handles NaN and -0.0 and costs several times
