@@ -55,6 +55,8 @@ public final class Main implements Runnable {
 
   /** Runs the command line and exits with its status (2 usage error, 1 failure). */
   public static void main(String[] args) {
+    // Plots are drawn off-screen; a machine without a display must not need one.
+    System.setProperty("java.awt.headless", "true");
     System.exit(
         run(
             args,
@@ -133,6 +135,10 @@ public final class Main implements Runnable {
   /** The exception's message, or its type when it has none (a bug rather than bad input). */
   private static String message(Throwable ex) {
     String m = ex.getMessage();
-    return m == null || m.isBlank() ? ex.getClass().getName() : m;
+    if (m == null || m.isBlank()) {
+      return ex.getClass().getName();
+    }
+    // Some picocli messages start with their own "Error: ", which would read "error: Error: ".
+    return m.startsWith("Error: ") ? m.substring("Error: ".length()) : m;
   }
 }
