@@ -15,7 +15,19 @@ import picocli.CommandLine.ParameterException;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Normalizing flows for the JVM: fit, evaluate, sample, benchmark.",
-    subcommands = {CommandLine.HelpCommand.class, BenchCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      DemoCommand.class,
+      FitCommand.class,
+      EvalCommand.class,
+      LogprobCommand.class,
+      SampleCommand.class,
+      EncodeCommand.Encode.class,
+      EncodeCommand.Decode.class,
+      InfoCommand.class,
+      PlotCommand.class,
+      BenchCommand.class
+    })
 public final class Main implements Runnable {
 
   /** Thread counts given with {@code --threads}, or {@code null} when the option is absent. */
