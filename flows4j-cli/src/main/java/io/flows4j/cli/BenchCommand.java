@@ -14,13 +14,19 @@ import picocli.CommandLine.ParameterException;
       "efficiency = (FLOP / (116 GFLOP/s x threads)) / time, the fraction of the reference"
           + " machine's fp32 peak."
     },
-    subcommands = {BenchGemmCommand.class, BenchMlpCommand.class})
+    subcommands = {
+      BenchWorkloadCommand.W1.class,
+      BenchWorkloadCommand.W3.class,
+      BenchGemmCommand.class,
+      BenchMlpCommand.class
+    })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   @Override
   public void run() {
     throw new ParameterException(
-        spec.commandLine(), "bench needs a benchmark: gemm or mlp (see 'flows4j bench --help')");
+        spec.commandLine(),
+        "bench needs a benchmark: W1, W3, gemm or mlp (see 'flows4j bench --help')");
   }
 }

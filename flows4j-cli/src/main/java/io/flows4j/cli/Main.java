@@ -15,7 +15,19 @@ import picocli.CommandLine.ParameterException;
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
     description = "Normalizing flows for the JVM: fit, evaluate, sample, benchmark.",
-    subcommands = {CommandLine.HelpCommand.class, BenchCommand.class})
+    subcommands = {
+      CommandLine.HelpCommand.class,
+      DemoCommand.class,
+      FitCommand.class,
+      EvalCommand.class,
+      LogprobCommand.class,
+      SampleCommand.class,
+      EncodeCommand.Encode.class,
+      EncodeCommand.Decode.class,
+      InfoCommand.class,
+      PlotCommand.class,
+      BenchCommand.class
+    })
 public final class Main implements Runnable {
 
   /** Thread counts given with {@code --threads}, or {@code null} when the option is absent. */
@@ -55,6 +67,8 @@ public final class Main implements Runnable {
 
   /** Runs the command line and exits with its status (2 usage error, 1 failure). */
   public static void main(String[] args) {
+    // Plots are drawn off-screen; a machine without a display must not need one.
+    System.setProperty("java.awt.headless", "true");
     System.exit(
         run(
             args,
@@ -133,6 +147,10 @@ public final class Main implements Runnable {
   /** The exception's message, or its type when it has none (a bug rather than bad input). */
   private static String message(Throwable ex) {
     String m = ex.getMessage();
-    return m == null || m.isBlank() ? ex.getClass().getName() : m;
+    if (m == null || m.isBlank()) {
+      return ex.getClass().getName();
+    }
+    // Some picocli messages start with their own "Error: ", which would read "error: Error: ".
+    return m.startsWith("Error: ") ? m.substring("Error: ".length()) : m;
   }
 }

@@ -1,0 +1,160 @@
+package io.flows4j.cli;
+
+import io.flows4j.bench.WorkloadBench;
+import io.flows4j.bench.WorkloadBench.Model;
+import io.flows4j.bench.WorkloadBench.Workload;
+import io.flows4j.data.Dataset;
+import io.flows4j.flows.Flow;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code flows4j bench W1} and {@code bench W3}: the density-estimation workloads. */
+final class BenchWorkloadCommand {
+  private BenchWorkloadCommand() {}
+
+  /** What both workloads share. */
+  abstract static class Base implements Callable<Integer>, AcceptsThreadList {
+    @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+    @Option(
+        names = "--model",
+        paramLabel = "M",
+        description = "realnvp, maf or nsf (default: all three).")
+    Model model;
+
+    @Option(
+        names = "--dataset",
+        paramLabel = "NAME",
+        description = "One data set of the workload (default: all).")
+    String dataset;
+
+    @Option(
+        names = "--steps",
+        paramLabel = "N",
+        description =
+            "Training steps (default: the workload's; "
+                + WorkloadBench.QUICK_STEPS
+                + " with --quick).")
+    Integer steps;
+
+    @Option(
+        names = "--data-dir",
+        paramLabel = "DIR",
+        description =
+            "Folder holding 2d/ and fmnist-pca32/ (default: shared/data beside the repository).")
+    Path dataDir;
+
+    @Option(
+        names = "--quick",
+        description =
+            "A smoke test: " + WorkloadBench.QUICK_STEPS + " steps on the first data set only.")
+    boolean quick;
+
+    abstract Workload workload();
+
+    @Override
+    public Integer call() {
+      Workload w = workload();
+      Main main = (Main) spec.root().userObject();
+      List<Integer> threads = main.threadCounts() != null ? main.threadCounts() : List.of(1);
+      if (steps != null) {
+        Options.requireAtLeast("--steps", steps, 1);
+      }
+      int n = steps != null ? steps : quick ? WorkloadBench.QUICK_STEPS : w.steps;
+      List<String> sets =
+          dataset != null
+              ? List.of(w.dataset(dataset))
+              : quick ? List.of(w.datasets.get(0)) : w.datasets;
+      List<Model> models = model != null ? List.of(model) : List.of(Model.values());
+      Path root = DataRoot.find(dataDir);
+      // Check every file before the first (long) run.
+      for (String set : sets) {
+        for (boolean train : new boolean[] {true, false}) {
+          Path f = w.file(root, set, train);
+          if (!java.nio.file.Files.isRegularFile(f)) {
+            WorkloadBench.read(f); // throws the message naming the file
+          }
+        }
+      }
+      PrintWriter out = spec.commandLine().getOut();
+      PrintWriter err = spec.commandLine().getErr();
+      for (String set : sets) {
+        Dataset train = WorkloadBench.read(w.file(root, set, true));
+        Dataset test = WorkloadBench.read(w.file(root, set, false));
+        for (Model m : models) {
+          for (int t : threads) {
+            String task = String.format(Locale.ROOT, "%s %s %s t=%d", w, m.id(), set, t);
+            err.printf("bench %s ...%n", task);
+            err.flush();
+            Flow flow = WorkloadBench.flow(w, m, train.columns(), WorkloadBench.SEED);
+            WorkloadBench.Result r =
+                WorkloadBench.withThreads(
+                    t,
+                    () -> {
+                      try (Progress p = Progress.start(task, n, err)) {
+                        return WorkloadBench.train(
+                            flow,
+                            train,
+                            test,
+                            w.batch,
+                            n,
+                            WorkloadBench.SEED,
+                            (step, loss) ->
+                                p.update(step, String.format(Locale.ROOT, "loss %.3f", loss)));
+                      }
+                    });
+            out.println(
+                WorkloadBench.line(w, m, set, train.columns(), flow.parameterCount(), t, r));
+            out.flush();
+          }
+        }
+      }
+      return 0;
+    }
+  }
+
+  /** W1. */
+  @Command(
+      name = "W1",
+      aliases = "w1",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "W1 of BENCHMARKS.md: RealNVP, MAF and NSF on the 2-D sets moons, 8gaussians,"
+            + " checkerboard and 2spirals; 5,000 steps of batch 256, Adam lr 1e-3 constant, batches"
+            + " drawn with replacement, seed 0; test NLL over the whole test file.",
+        "One JSON line per run: workload, model, dataset, dim, steps, batch, lr, params, threads,"
+            + " seed, train_sec, sec_per_step_median, test_nll_nats, nonfinite_steps, peak_rss_mb,"
+            + " flop_per_step, efficiency. Default threads: 1."
+      })
+  static final class W1 extends Base {
+    @Override
+    Workload workload() {
+      return Workload.W1;
+    }
+  }
+
+  /** W3. */
+  @Command(
+      name = "W3",
+      aliases = "w3",
+      mixinStandardHelpOptions = true,
+      sortOptions = false,
+      description = {
+        "W3 of BENCHMARKS.md: MAF, RealNVP and NSF on fmnist-pca32 (32-D); 3,000 steps of batch"
+            + " 512, otherwise as W1.",
+        "One JSON line per run, as W1. Default threads: 1."
+      })
+  static final class W3 extends Base {
+    @Override
+    Workload workload() {
+      return Workload.W3;
+    }
+  }
+}

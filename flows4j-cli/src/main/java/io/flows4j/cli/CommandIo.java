@@ -1,0 +1,118 @@
+package io.flows4j.cli;
+
+import io.flows4j.data.CsvReader;
+import io.flows4j.data.Dataset;
+import io.flows4j.model.FittedModel;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+
+/** Reading inputs and checking outputs for the commands, with one-line messages. */
+final class CommandIo {
+  private CommandIo() {}
+
+  /**
+   * Reads a CSV table (plain or gzipped), keeping the listed columns if {@code columns} is given.
+   *
+   * @throws io.flows4j.data.DataFormatException for bad content (the message names file, line and
+   *     column), or an empty file
+   * @throws UncheckedIOException {@code <file>: no such file} and the like
+   */
+  static Dataset readData(Path file, String columns) {
+    CsvReader reader = CsvReader.create();
+    if (columns != null && !columns.isBlank()) {
+      reader = reader.select(columns);
+    }
+    return reader.read(file);
+  }
+
+  /**
+   * Loads a model file.
+   *
+   * @throws UncheckedIOException {@code <file>: no such file}, the reason it cannot be read, or
+   *     (from a {@link io.flows4j.io.FileFormatException}) why it is not a valid model file
+   */
+  static FittedModel loadModel(Path file) {
+    try {
+      return FittedModel.load(file);
+    } catch (NoSuchFileException e) {
+      throw new UncheckedIOException(file + ": no such file", e);
+    } catch (IOException e) {
+      String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      throw new UncheckedIOException(
+          reason.startsWith(file.toString()) ? reason : file + ": cannot read (" + reason + ")", e);
+    }
+  }
+
+  /**
+   * Checks, before any work is done, that {@code file} can be written: its folder exists and it is
+   * not itself a folder.
+   *
+   * @throws IllegalArgumentException naming the option and the problem
+   */
+  static void requireWritable(String option, Path file) {
+    Path abs = file.toAbsolutePath();
+    if (Files.isDirectory(abs)) {
+      throw new IllegalArgumentException(option + " " + file + ": is a folder, not a file");
+    }
+    Path parent = abs.getParent();
+    if (parent != null && !Files.isDirectory(parent)) {
+      throw new IllegalArgumentException(
+          option + " " + file + ": the folder " + parent + " does not exist");
+    }
+  }
+
+  /**
+   * Saves a model atomically.
+   *
+   * @throws UncheckedIOException {@code <file>: cannot write (reason)}
+   */
+  static void saveModel(FittedModel model, Path file) {
+    try {
+      model.save(file);
+    } catch (IOException e) {
+      String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+      throw new UncheckedIOException(
+          reason.startsWith(file.toString()) ? reason : file + ": cannot write (" + reason + ")",
+          e);
+    }
+  }
+
+  /**
+   * The data's columns in the model's order: by name when the data has all the model's columns,
+   * else all of them in order when the count matches (a file without a header).
+   *
+   * @throws IllegalArgumentException naming the file and both sets of columns otherwise
+   */
+  static Dataset modelColumns(FittedModel m, Dataset data, Path file) {
+    if (data.columnNames().containsAll(m.columnNames())) {
+      return data.select(m.columnNames());
+    }
+    if (data.columns() == m.dimension()) {
+      return data;
+    }
+    throw new IllegalArgumentException(
+        file
+            + " has "
+            + data.columns()
+            + " columns ("
+            + String.join(", ", data.columnNames())
+            + "), but the model was trained on "
+            + m.dimension()
+            + " ("
+            + String.join(", ", m.columnNames())
+            + ")");
+  }
+
+  /** Rows of a dataset as arrays (for plots). */
+  static float[][] rows(Dataset d, int max) {
+    int n = Math.min(d.rows(), max);
+    float[][] rows = new float[n][];
+    for (int i = 0; i < n; i++) {
+      rows[i] = d.row(i);
+    }
+    return rows;
+  }
+}

@@ -1,0 +1,304 @@
+package io.flows4j.cli;
+
+import io.flows4j.bench.JsonLine;
+import io.flows4j.data.Dataset;
+import io.flows4j.flows.Flow;
+import io.flows4j.model.FittedModel;
+import io.flows4j.tensor.Threads;
+import io.flows4j.training.TrainingConfig;
+import io.flows4j.training.TrainingListener;
+import io.flows4j.training.TrainingResult;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code flows4j fit}: fits a flow to a CSV file and writes the model file. */
+@Command(
+    name = "fit",
+    mixinStandardHelpOptions = true,
+    sortOptions = false,
+    description = {
+      "Fits a normalizing flow to the rows of a CSV file (plain or gzipped, header optional) by"
+          + " maximum likelihood and writes the model file.",
+      "Training holds out a validation split, stops early when the validation NLL stops"
+          + " improving and keeps the best parameters. Progress goes to standard error; the last"
+          + " line on standard output is a JSON summary: train_sec, sec_per_step, steps,"
+          + " best_val_nll, and test_nll_nats with --test."
+    })
+final class FitCommand implements Callable<Integer> {
+  @CommandLine.Spec CommandLine.Model.CommandSpec spec;
+
+  @Option(
+      names = "--data",
+      required = true,
+      paramLabel = "TRAIN.csv",
+      description = "Training data.")
+  Path data;
+
+  @Option(
+      names = "--test",
+      paramLabel = "TEST.csv",
+      description = "Test data, scored once after training (test_nll_nats).")
+  Path test;
+
+  @Option(
+      names = "--columns",
+      paramLabel = "x0,x1",
+      description = "Columns to model: names, 0-based indexes or ranges a-b (default: all).")
+  String columns;
+
+  @Option(
+      names = "--standardize",
+      description =
+          "Standardize every column first (stored in the model; densities stay those of the raw"
+              + " data).")
+  boolean standardize;
+
+  @Option(
+      names = "--flow",
+      paramLabel = "KIND",
+      description = "Architecture: realnvp, maf, nsf or nice (default: ${DEFAULT-VALUE}).",
+      defaultValue = "realnvp")
+  String flow;
+
+  @Option(
+      names = "--layers",
+      paramLabel = "K",
+      description = "Flow layers (default: 8 for realnvp/nsf/nice, 5 for maf).")
+  Integer layers;
+
+  @Option(
+      names = "--hidden",
+      paramLabel = "H,H",
+      description = "Hidden widths of each conditioner network (default: ${DEFAULT-VALUE}).",
+      defaultValue = "64,64")
+  String hidden;
+
+  @CommandLine.ArgGroup(exclusive = true, multiplicity = "0..1")
+  Length length;
+
+  static final class Length {
+    @Option(
+        names = "--steps",
+        paramLabel = "N",
+        description = "Optimizer steps (default: " + TrainingConfig.DEFAULT_STEPS + ").")
+    Integer steps;
+
+    @Option(names = "--epochs", paramLabel = "E", description = "Passes over the training rows.")
+    Integer epochs;
+  }
+
+  @Option(
+      names = "--batch",
+      paramLabel = "B",
+      description = "Rows per step (default: " + TrainingConfig.DEFAULT_BATCH_SIZE + ").")
+  Integer batch;
+
+  @Option(
+      names = "--lr",
+      paramLabel = "LR",
+      description = "Peak learning rate of Adam (default: 1e-3, cosine-annealed).")
+  Double lr;
+
+  @Option(names = "--seed", paramLabel = "S", description = "Seed (default: 0).")
+  Long seed;
+
+  @Option(
+      names = "--validation",
+      paramLabel = "F",
+      description = "Fraction of rows held out for validation (default: 0.1; 0 for none).")
+  Double validation;
+
+  @Option(
+      names = "--patience",
+      paramLabel = "P",
+      description =
+          "Evaluations (every 100 steps) without improvement before stopping (default: 10; 0"
+              + " never stops early).")
+  Integer patience;
+
+  @Option(names = "--out", required = true, paramLabel = "MODEL", description = "Model file.")
+  Path out;
+
+  @Override
+  public Integer call() {
+    PrintWriter stdout = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    FlowChoice kind = FlowChoice.byName(flow);
+    int[] widths = FlowChoice.parseHidden(hidden);
+    int k = layers != null ? layers : kind.defaultLayers();
+    if (k < 1) {
+      throw new IllegalArgumentException("--layers must be >= 1, but was " + k);
+    }
+    TrainingConfig config = config();
+    CommandIo.requireWritable("--out", out);
+
+    Dataset train = CommandIo.readData(data, columns);
+    Dataset testSet = null;
+    if (test != null) {
+      testSet = CommandIo.readData(test, null);
+      requireSameColumns(testSet, train, test);
+    }
+    Flow f = kind.build(train.columns(), k, widths, config.seed());
+    err.printf(
+        Locale.ROOT,
+        "fit: %s, %d layers, hidden %s, %,d parameters; %,d rows x %d columns (%s)%n",
+        kind.id(),
+        k,
+        hidden,
+        f.parameterCount(),
+        train.rows(),
+        train.columns(),
+        String.join(", ", train.columnNames()));
+    err.flush();
+
+    FittedModel model;
+    try (ProgressListener listener = new ProgressListener(err)) {
+      model = FittedModel.fit(f, train, null, standardize, config, listener);
+    }
+    model =
+        model.withMetadata(
+            Map.of(
+                "flows4j.preset",
+                kind.id(),
+                "flows4j.layers",
+                Integer.toString(k),
+                "flows4j.hidden",
+                hidden));
+    CommandIo.saveModel(model, out);
+    TrainingResult r = model.trainingResult().orElseThrow();
+    JsonLine line =
+        new JsonLine()
+            .put("model", out.toString())
+            .put("flow", kind.id())
+            .put("dim", train.columns())
+            .put("params", model.parameterCount())
+            .put("train_rows", r.trainRows())
+            .put("validation_rows", r.validationRows())
+            .put("steps", r.stepsRun())
+            .put("epochs", r.epochsRun())
+            .put("batch", r.batchSize())
+            .put("threads", Threads.count())
+            .put("train_sec", r.trainSeconds())
+            .put("sec_per_step", r.secPerStepMedian())
+            .put("stop", r.stopReason().name().toLowerCase(Locale.ROOT))
+            .put("best_step", r.bestStep())
+            .put("best_val_nll", r.bestValidationNll());
+    if (testSet != null) {
+      FittedModel.Evaluation e = model.evaluate(testSet);
+      line.put("test_nll_nats", e.meanNll()).put("test_bpd", e.bitsPerDim());
+    }
+    err.printf(
+        Locale.ROOT,
+        "fit: %d steps in %.1f s (%.2f ms/step), stopped: %s; wrote %s%n",
+        r.stepsRun(),
+        r.trainSeconds(),
+        r.secPerStepMedian() * 1e3,
+        r.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '),
+        out);
+    err.flush();
+    stdout.println(line);
+    stdout.flush();
+    return 0;
+  }
+
+  /** The trainer's defaults with the options given. */
+  TrainingConfig config() {
+    TrainingConfig c = TrainingConfig.defaults();
+    if (length != null && length.steps != null) {
+      Options.requireAtLeast("--steps", length.steps, 1);
+      c = c.withSteps(length.steps);
+    }
+    if (length != null && length.epochs != null) {
+      Options.requireAtLeast("--epochs", length.epochs, 1);
+      c = c.withEpochs(length.epochs);
+    }
+    if (batch != null) {
+      Options.requireAtLeast("--batch", batch, 1);
+      c = c.withBatchSize(batch);
+    }
+    if (lr != null) {
+      if (!(lr > 0) || !Double.isFinite(lr)) {
+        throw new IllegalArgumentException("--lr must be > 0, but was " + lr);
+      }
+      c = c.withLearningRate(lr);
+    }
+    if (seed != null) {
+      c = c.withSeed(seed);
+    }
+    if (validation != null) {
+      if (!(validation >= 0 && validation < 1)) {
+        throw new IllegalArgumentException("--validation must be in [0, 1), but was " + validation);
+      }
+      c =
+          c.withValidation(
+              validation, validation == 0 ? 0 : TrainingConfig.DEFAULT_MIN_VALIDATION_ROWS);
+    }
+    if (patience != null) {
+      Options.requireAtLeast("--patience", patience, 0);
+      c = c.withEarlyStopping(TrainingConfig.DEFAULT_EVALUATION_INTERVAL, patience, true);
+    }
+    return c;
+  }
+
+  /** Shows the trainer's progress: step, loss, validation NLL, rate, ETA. */
+  static final class ProgressListener implements TrainingListener, AutoCloseable {
+    private final PrintWriter err;
+    private io.flows4j.cli.Progress progress;
+
+    ProgressListener(PrintWriter err) {
+      this.err = err;
+    }
+
+    @Override
+    public void onStart(int totalSteps, int trainRows, int validationRows) {
+      progress = io.flows4j.cli.Progress.start("fit", totalSteps, err);
+    }
+
+    @Override
+    public void onStep(TrainingListener.Progress p) {
+      if (progress == null) {
+        return;
+      }
+      String status =
+          Double.isNaN(p.validationNll())
+              ? String.format(Locale.ROOT, " loss %.3f", p.smoothedLoss())
+              : String.format(
+                  Locale.ROOT, " loss %.3f, val %.3f", p.smoothedLoss(), p.validationNll());
+      progress.update(p.step(), status);
+    }
+
+    @Override
+    public void close() {
+      if (progress != null) {
+        progress.close();
+      }
+    }
+  }
+
+  /**
+   * Checks before training that the model will be able to score {@code test}: it has every training
+   * column by name, or (no header, say) as many columns.
+   */
+  static void requireSameColumns(Dataset test, Dataset train, Path file) {
+    if (test.columnNames().containsAll(train.columnNames()) || test.columns() == train.columns()) {
+      return;
+    }
+    throw new IllegalArgumentException(
+        file
+            + " has "
+            + test.columns()
+            + " columns ("
+            + String.join(", ", test.columnNames())
+            + "), but the model is fitted to "
+            + train.columns()
+            + " ("
+            + String.join(", ", train.columnNames())
+            + ")");
+  }
+}

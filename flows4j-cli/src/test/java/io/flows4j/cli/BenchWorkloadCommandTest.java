@@ -1,0 +1,136 @@
+package io.flows4j.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.flows4j.data.CsvWriter;
+import io.flows4j.tensor.Threads;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class BenchWorkloadCommandTest {
+  @TempDir Path dir;
+
+  private StringWriter out;
+  private StringWriter err;
+  private int savedThreads;
+
+  @BeforeEach
+  void setUp() {
+    out = new StringWriter();
+    err = new StringWriter();
+    savedThreads = Threads.count();
+  }
+
+  @AfterEach
+  void restoreThreads() {
+    Threads.setCount(savedThreads);
+  }
+
+  private int run(String... args) {
+    return Main.run(args, new PrintWriter(out), new PrintWriter(err));
+  }
+
+  @Test
+  void w1QuickRunsTheProtocolOnTheDataFolder() throws IOException {
+    Path data = dir.resolve("data");
+    Files.createDirectories(data.resolve("2d"));
+    CsvWriter.write(data.resolve("2d/moons-train.csv.gz"), ToyData.MOONS.generate(500, 1));
+    CsvWriter.write(data.resolve("2d/moons-test.csv.gz"), ToyData.MOONS.generate(200, 2));
+    assertThat(
+            run(
+                "bench",
+                "W1",
+                "--quick",
+                "--steps",
+                "3",
+                "--model",
+                "realnvp",
+                "--threads",
+                "1",
+                "--data-dir",
+                data.toString()))
+        .as(err.toString())
+        .isZero();
+    String[] lines = out.toString().lines().toArray(String[]::new);
+    assertThat(lines).hasSize(1);
+    Map<String, Object> json = FlatJson.parse(lines[0]);
+    assertThat(json)
+        .containsKeys(
+            "workload",
+            "model",
+            "dataset",
+            "dim",
+            "steps",
+            "batch",
+            "lr",
+            "params",
+            "threads",
+            "seed",
+            "train_sec",
+            "sec_per_step_median",
+            "test_nll_nats",
+            "nonfinite_steps",
+            "peak_rss_mb",
+            "flop_per_step",
+            "efficiency")
+        .containsEntry("workload", "W1")
+        .containsEntry("model", "realnvp")
+        .containsEntry("dataset", "moons")
+        .containsEntry("dim", 2.0)
+        .containsEntry("steps", 3.0)
+        .containsEntry("batch", 256.0)
+        .containsEntry("lr", 0.001)
+        .containsEntry("params", 35344.0)
+        .containsEntry("seed", 0.0)
+        .containsEntry("threads", 1.0)
+        .containsEntry("nonfinite_steps", 0.0);
+    assertThat((Double) json.get("test_nll_nats")).isFinite();
+    assertThat(err.toString()).contains("bench W1 realnvp moons t=1");
+  }
+
+  @Test
+  void missingFilesAreNamedBeforeAnyRun() throws IOException {
+    Path data = Files.createDirectories(dir.resolve("empty-data"));
+    assertThat(run("bench", "W1", "--quick", "--data-dir", data.toString())).isEqualTo(1);
+    assertThat(err.toString())
+        .isEqualTo(
+            "error: "
+                + data.resolve("2d/moons-train.csv.gz")
+                + ": no such file (the benchmark data sets live in shared/data beside the"
+                + " repository; give their folder with --data-dir)"
+                + System.lineSeparator());
+    assertThat(out.toString()).isEmpty();
+  }
+
+  @Test
+  void badOptionsAreOneLineUsageErrors() {
+    assertThat(run("bench", "W3", "--dataset", "moons", "--data-dir", dir.toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "error: --dataset for W3 must be one of fmnist-pca32, but was 'moons'"
+                + System.lineSeparator());
+    err.getBuffer().setLength(0);
+    assertThat(run("bench", "W1", "--data-dir", dir.resolve("nope").toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "error: --data-dir "
+                + dir.resolve("nope")
+                + ": no such folder"
+                + System.lineSeparator());
+    err.getBuffer().setLength(0);
+    assertThat(run("bench", "W1", "--steps", "0", "--data-dir", dir.toString())).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo("error: --steps must be >= 1, but was 0" + System.lineSeparator());
+    err.getBuffer().setLength(0);
+    assertThat(run("bench", "W1", "--model", "glow")).isEqualTo(2);
+    assertThat(err.toString()).startsWith("error: Invalid value for option '--model'");
+  }
+}
