@@ -383,13 +383,14 @@ public final class Trainer {
           }
           if (Thread.currentThread().isInterrupted()) {
             reason = TrainingResult.StopReason.INTERRUPTED;
-            if (intervalCount > 0) {
-              history.add(
-                  new TrainingResult.HistoryEntry(
-                      step, intervalSum / intervalCount, Double.NaN, optimizer.learningRate()));
-            }
             break;
           }
+        }
+        if (intervalCount > 0) {
+          // The steps since the last evaluation of a run that stopped between two.
+          history.add(
+              new TrainingResult.HistoryEntry(
+                  step, intervalSum / intervalCount, Double.NaN, optimizer.learningRate()));
         }
       } finally {
         if (!wasTraining) {

@@ -285,6 +285,9 @@ class TrainerTest {
               });
       assertThat(r.stopReason()).isEqualTo(TrainingResult.StopReason.INTERRUPTED);
       assertThat(r.stepsRun()).isEqualTo(7);
+      // The steps since the last evaluation still make a point of the curve.
+      assertThat(r.history().get(r.history().size() - 1).step()).isEqualTo(7);
+      assertThat(r.finalTrainLoss()).isFinite();
       assertThat(Thread.currentThread().isInterrupted()).isTrue();
     } finally {
       Thread.interrupted();
