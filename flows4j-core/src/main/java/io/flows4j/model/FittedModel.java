@@ -2,6 +2,9 @@ package io.flows4j.model;
 
 import io.flows4j.autodiff.Tape;
 import io.flows4j.autodiff.Var;
+import io.flows4j.bijectors.Bijectors;
+import io.flows4j.bijectors.Chain;
+import io.flows4j.bijectors.Standardization;
 import io.flows4j.bijectors.Transformed;
 import io.flows4j.data.Dataset;
 import io.flows4j.data.Standardizer;
@@ -27,13 +30,14 @@ import java.util.Optional;
 
 /**
  * A flow fitted to a table of data, in the data's own units: the flow, the names of the columns it
- * models, the data transform applied before the flow (standardization, or none), and how it was
- * trained. This is what a model file holds ({@link ModelFile}) and what the command line works on.
+ * models, and how it was trained. This is what a model file holds ({@link ModelFile}) and what the
+ * command line works on.
  *
- * <p><b>Densities in data units.</b> With a standardization {@code T(x) = (x - mean) / std} in
- * front of the flow's density {@code q}, the density of raw data is {@code log p(x) = log q(T(x)) -
- * sum_j log std_j} (the change of variables through {@code T}), so {@link #logProb} is an exact
- * density of the raw data and {@link #sample} returns raw data.
+ * <p><b>Densities in data units.</b> When the data is standardized, the standardization is the
+ * first layer of the flow's chain (a {@link Standardization} bijector, {@code T(x) = (x - mean) /
+ * std}), so the flow's density is {@code log p(x) = log q(T(x)) - sum_j log std_j}, an exact
+ * density of the raw data, and samples come out as raw data: nothing outside the flow transforms
+ * the data.
  *
  * <p><b>Columns.</b> Methods taking a {@link Dataset} pick the model's columns by name when the
  * data has them all (in any order, among others); data whose column names share none with the
@@ -49,7 +53,6 @@ public final class FittedModel {
 
   private final Flow flow;
   private final List<String> columns;
-  private final Standardizer standardizer;
   private final TrainingConfig trainingConfig;
   private final TrainingResult trainingResult;
   private final Map<String, String> metadata;
@@ -57,20 +60,18 @@ public final class FittedModel {
   /**
    * A fitted model.
    *
-   * @param flow the flow over the transformed data; put in evaluation mode
+   * @param flow the flow over the data; put in evaluation mode
    * @param columns the names of the data columns, one per feature of the flow's input
-   * @param standardizer the standardization applied before the flow, or {@code null} for none
    * @param trainingConfig how the flow was trained, or {@code null} if unknown
    * @param trainingResult what training did, or {@code null} if unknown
    * @param metadata free-form strings stored with the model
    * @throws io.flows4j.tensor.ShapeMismatchException if the flow does not take {@code
-   *     columns.size()} features or the standardizer has other columns
+   *     columns.size()} features
    * @throws IllegalArgumentException if the column names are blank or repeated
    */
   public FittedModel(
       Flow flow,
       List<String> columns,
-      Standardizer standardizer,
       TrainingConfig trainingConfig,
       TrainingResult trainingResult,
       Map<String, String> metadata) {
@@ -88,34 +89,27 @@ public final class FittedModel {
         Shape.of(d),
         latent,
         flow.base().eventShape());
-    if (standardizer != null) {
-      Checks.requireShape(
-          standardizer.dimension() == d,
-          "FittedModel: the standardizer must have %d columns (%s), but has %d",
-          d,
-          describe(this.columns),
-          standardizer.dimension());
-    }
     this.flow = flow;
-    this.standardizer = standardizer;
     this.trainingConfig = trainingConfig;
     this.trainingResult = trainingResult;
     this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
     flow.eval();
   }
 
-  /** A model of the flow over columns with the given names, without a transform or a history. */
+  /** A model of the flow over columns with the given names, without a training history. */
   public static FittedModel of(Flow flow, List<String> columns) {
-    return new FittedModel(flow, columns, null, null, null, Map.of());
+    return new FittedModel(flow, columns, null, null, Map.of());
   }
 
   /**
    * Fits {@code flow} to {@code data} by maximum likelihood ({@link Trainer}) and returns the
    * model. When {@code standardize} is set, a {@link Standardizer} is fitted on the training rows
-   * (not the validation rows) and the flow trained on standardized data; the losses reported to the
-   * listener and stored in the result are then converted to NLLs of the raw data.
+   * (not the validation rows) and its {@link Standardization} becomes the first layer of the
+   * returned model's flow, {@code chain(standardization, flow.transform())} over {@code
+   * flow.base()}, so that every loss and NLL is a figure of the raw data.
    *
-   * @param flow the flow, trained in place
+   * @param flow the flow; its parameters are trained in place (and shared with the returned model's
+   *     flow)
    * @param data the data; its column names become the model's
    * @param validation validation rows, or {@code null} to hold some out of {@code data} as {@code
    *     config} asks
@@ -123,7 +117,7 @@ public final class FittedModel {
    * @param config the training configuration
    * @param listener progress, or {@code null}
    * @throws io.flows4j.training.NonFiniteTrainingException if training meets a NaN or infinite loss
-   *     or gradient (its figures are in the units the flow saw)
+   *     or gradient
    * @throws io.flows4j.tensor.ShapeMismatchException if the data does not fit the flow
    */
   public static FittedModel fit(
@@ -137,47 +131,13 @@ public final class FittedModel {
         validation == null
             ? Trainer.split(data, config)
             : new Dataset.Split(data, align(validation, data.columnNames(), "FittedModel.fit"));
-    Standardizer st = standardize ? Standardizer.fit(split.train()) : null;
-    Dataset train = st == null ? split.train() : st.apply(split.train());
-    Dataset val = st == null ? split.validation() : st.apply(split.validation());
-    // -log p(x) = -log q(T x) - log|det T|.
-    double offset = st == null ? 0 : -st.logAbsDet();
-    TrainingListener l = listener == null ? TrainingListener.NONE : listener;
-    TrainingResult r =
-        Trainer.train(flow, train, val, config, offset == 0 ? l : shifted(l, offset))
-            .withNllOffset(offset);
-    return new FittedModel(flow, data.columnNames(), st, config, r, Map.of());
-  }
-
-  private static TrainingListener shifted(TrainingListener l, double offset) {
-    return new TrainingListener() {
-      @Override
-      public void onStart(int totalSteps, int trainRows, int validationRows) {
-        l.onStart(totalSteps, trainRows, validationRows);
-      }
-
-      @Override
-      public void onStep(Progress p) {
-        l.onStep(
-            new Progress(
-                p.step(),
-                p.totalSteps(),
-                p.loss() + offset,
-                p.smoothedLoss() + offset,
-                p.validationNll() + offset,
-                p.bestValidationNll() + offset,
-                p.evaluated(),
-                p.learningRate(),
-                p.gradNorm(),
-                p.stepsPerSecond(),
-                p.etaSeconds()));
-      }
-
-      @Override
-      public void onFinish(TrainingResult result) {
-        l.onFinish(result.withNllOffset(offset));
-      }
-    };
+    Flow trained = flow;
+    if (standardize) {
+      Standardization st = Standardization.of(Standardizer.fit(split.train()));
+      trained = new Flow(Bijectors.chain(st, flow.transform()), flow.base());
+    }
+    TrainingResult r = Trainer.train(trained, split.train(), split.validation(), config, listener);
+    return new FittedModel(trained, data.columnNames(), config, r, Map.of());
   }
 
   /**
@@ -204,10 +164,10 @@ public final class FittedModel {
 
   /** This model with other free-form metadata. */
   public FittedModel withMetadata(Map<String, String> metadata) {
-    return new FittedModel(flow, columns, standardizer, trainingConfig, trainingResult, metadata);
+    return new FittedModel(flow, columns, trainingConfig, trainingResult, metadata);
   }
 
-  /** The flow, over transformed (e.g. standardized) data. */
+  /** The flow, over the data in its own units. */
   public Flow flow() {
     return flow;
   }
@@ -222,9 +182,12 @@ public final class FittedModel {
     return columns.size();
   }
 
-  /** The standardization applied before the flow, if any. */
-  public Optional<Standardizer> standardizer() {
-    return Optional.ofNullable(standardizer);
+  /** The standardization of the data, when it is the first layer of the flow's chain. */
+  public Optional<Standardization> standardization() {
+    if (flow.transform() instanceof Chain c && c.layers().get(0) instanceof Standardization s) {
+      return Optional.of(s);
+    }
+    return Optional.empty();
   }
 
   /** How the flow was trained, if known. */
@@ -261,14 +224,7 @@ public final class FittedModel {
    */
   public Tensor logProb(Tensor x) {
     requireRows("FittedModel.logProb", x);
-    Tensor lp = flow.logProb(standardizer == null ? x : standardizer.apply(x));
-    if (standardizer != null) {
-      double ld = standardizer.logAbsDet();
-      for (int i = 0; i < lp.size(); i++) {
-        lp.setFlat(i, (float) (lp.getFlat(i) + ld));
-      }
-    }
-    return lp;
+    return flow.logProb(x);
   }
 
   /**
@@ -316,8 +272,7 @@ public final class FittedModel {
   public record Evaluation(int rows, double meanNll, double bitsPerDim) {}
 
   /**
-   * Maps data to latent space (the flow's forward, normalizing direction, after the data
-   * transform).
+   * Maps data to latent space (the flow's forward, normalizing direction).
    *
    * @return the latent values, columns named {@code z0, z1, ...}
    */
@@ -340,12 +295,11 @@ public final class FittedModel {
    */
   public Tensor encode(Tensor x) {
     requireRows("FittedModel.encode", x);
-    return flow.encode(standardizer == null ? x : standardizer.apply(x));
+    return flow.encode(x);
   }
 
   /**
-   * Maps latent values to data (the flow's inverse, generative direction, then the inverse data
-   * transform).
+   * Maps latent values to data (the flow's inverse, generative direction).
    *
    * @param latent latent values with {@code D} columns (taken in order, whatever their names)
    * @return data with the model's column names
@@ -376,8 +330,7 @@ public final class FittedModel {
    */
   public Tensor decode(Tensor z) {
     requireRows("FittedModel.decode", z);
-    Tensor x = flow.decode(z);
-    return standardizer == null ? x : standardizer.invertInPlace(x);
+    return flow.decode(z);
   }
 
   /**
@@ -393,9 +346,8 @@ public final class FittedModel {
 
   /**
    * Draws {@code n} samples in data units, as {@link #sample}, and the model's log-density of each
-   * computed in the same pass: {@code log p(x) = log p_Z(z) - log|det df^-1/dz| + log|det T|} with
-   * {@code T} the data transform. The log-density is that of the model itself, not of the tempered
-   * sampling distribution.
+   * computed in the same pass: {@code log p(x) = log p_Z(z) - log|det df^-1/dz|}. The log-density
+   * is that of the model itself, not of the tempered sampling distribution.
    *
    * @throws IllegalArgumentException if {@code n < 0} or {@code temperature} is not {@code > 0}
    * @throws NonFiniteException if a sample overflows
@@ -424,7 +376,6 @@ public final class FittedModel {
     int d = dimension();
     float[] out = new float[Math.multiplyExact(n, d)];
     float[] lps = withLogProb ? new float[n] : null;
-    double ld = standardizer == null ? 0 : standardizer.logAbsDet();
     Rng rng = new Rng(seed);
     for (int from = 0; from < n; from += CHUNK_ROWS) {
       int m = Math.min(CHUNK_ROWS, n - from);
@@ -433,15 +384,12 @@ public final class FittedModel {
         Var zv = tape.input(z);
         Transformed x = flow.transform().inverse(zv);
         Tensor xv = x.value().value();
-        if (standardizer != null) {
-          standardizer.invertInPlace(xv);
-        }
         System.arraycopy(xv.data(), xv.offset(), out, from * d, m * d);
         if (withLogProb) {
           Tensor lpz = flow.base().logProb(zv).value();
           Tensor inv = x.logAbsDet().value();
           for (int i = 0; i < m; i++) {
-            lps[from + i] = (float) ((double) lpz.getFlat(i) - inv.getFlat(i) + ld);
+            lps[from + i] = lpz.getFlat(i) - inv.getFlat(i);
           }
         }
       }

@@ -2,7 +2,6 @@ package io.flows4j.model;
 
 import io.flows4j.bijectors.Bijector;
 import io.flows4j.bijectors.BijectorRegistry;
-import io.flows4j.data.Standardizer;
 import io.flows4j.distributions.Distribution;
 import io.flows4j.distributions.DistributionRegistry;
 import io.flows4j.flows.Flow;
@@ -46,9 +45,7 @@ import java.util.zip.CRC32C;
  *  "flow": {"transform": <Bijector.spec()>, "base": <Distribution.spec()>},
  *  "parameters": 35344,
  *  "tensors": {"transform.0.logScale": [2], ...},
- *  "data": {"columns": ["x", "y"],
- *           "transform": null | {"type": "standardize", "mean": [...], "std": [...],
- *                                "constant_columns": [...]}},
+ *  "data": {"columns": ["x", "y"]},
  *  "training": null | {"config": {...}, "result": {...}},
  *  "metadata": {"key": "value", ...}}
  * }</pre>
@@ -78,8 +75,6 @@ public final class ModelFile {
 
   /** Metadata key of the CRC-32C of the model description. */
   public static final String KEY_MODEL_CRC = "flows4j.model_crc32c";
-
-  static final String STANDARDIZE = "standardize";
 
   private ModelFile() {}
 
@@ -133,9 +128,6 @@ public final class ModelFile {
     m.put("tensors", Json.object(tensors));
     Map<String, Json> data = new LinkedHashMap<>();
     data.put("columns", strings(model.columnNames()));
-    data.put(
-        "transform",
-        model.standardizer().<Json>map(ModelFile::standardizerJson).orElse(Json.Null.INSTANCE));
     m.put("data", Json.object(data));
     if (model.trainingConfig().isPresent() || model.trainingResult().isPresent()) {
       Map<String, Json> t = new LinkedHashMap<>();
@@ -338,14 +330,6 @@ public final class ModelFile {
 
     Json.Obj data = model.getObject("data");
     List<String> columns = stringList(data.getArray("columns"), "data.columns");
-    Standardizer st = null;
-    Json transformJson = data.get("transform");
-    if (transformJson instanceof Json.Obj o) {
-      st = standardizer(o, columns, p);
-    } else if (!(transformJson instanceof Json.Null)) {
-      throw new FileFormatException(
-          p + "data transform must be an object or null, but was " + transformJson.typeName());
-    }
 
     TrainingConfig config = null;
     TrainingResult result = null;
@@ -371,57 +355,10 @@ public final class ModelFile {
       metadata.put(e.getKey(), s.value());
     }
     try {
-      return new FittedModel(flow, columns, st, config, result, metadata);
+      return new FittedModel(flow, columns, config, result, metadata);
     } catch (IllegalArgumentException e) {
       throw new FileFormatException(p + e.getMessage());
     }
-  }
-
-  private static Standardizer standardizer(Json.Obj o, List<String> columns, String p)
-      throws FileFormatException {
-    String type = o.getString("type");
-    if (!type.equals(STANDARDIZE)) {
-      throw new FileFormatException(
-          p + "data transform type must be '" + STANDARDIZE + "', but was '" + type + "'");
-    }
-    try {
-      return new Standardizer(
-          columns,
-          doubles(o.getArray("mean")),
-          doubles(o.getArray("std")),
-          stringList(o.getArray("constant_columns"), "constant_columns"));
-    } catch (IllegalArgumentException e) {
-      throw new FileFormatException(p + "data transform: " + strip(e.getMessage()));
-    }
-  }
-
-  private static Json standardizerJson(Standardizer s) {
-    Map<String, Json> m = new LinkedHashMap<>();
-    m.put("type", Json.of(STANDARDIZE));
-    m.put("mean", numbers(s.mean()));
-    m.put("std", numbers(s.std()));
-    m.put("constant_columns", strings(s.constantColumns()));
-    return Json.object(m);
-  }
-
-  private static Json numbers(double[] v) {
-    List<Json> items = new ArrayList<>(v.length);
-    for (double x : v) {
-      items.add(Json.of(x));
-    }
-    return Json.array(items);
-  }
-
-  private static double[] doubles(Json.Arr a) {
-    double[] out = new double[a.size()];
-    for (int i = 0; i < out.length; i++) {
-      if (!(a.get(i) instanceof Json.Num n)) {
-        throw new JsonException(
-            "json: array element " + i + " must be a number, but was " + a.get(i).typeName());
-      }
-      out[i] = n.doubleValue();
-    }
-    return out;
   }
 
   private static Json strings(List<String> names) {

@@ -7,6 +7,7 @@ import io.flows4j.autodiff.Tape;
 import io.flows4j.autodiff.Var;
 import io.flows4j.data.Dataset;
 import io.flows4j.data.MinibatchSampler;
+import io.flows4j.data.Standardizer;
 import io.flows4j.flows.Flow;
 import io.flows4j.optim.Adam;
 import io.flows4j.optim.AdamConfig;
@@ -18,6 +19,7 @@ import io.flows4j.optim.LearningRateSchedule;
 import io.flows4j.optim.Optimizer;
 import io.flows4j.optim.WarmupSchedule;
 import io.flows4j.tensor.Checks;
+import io.flows4j.tensor.Rng;
 import io.flows4j.tensor.Shape;
 import io.flows4j.tensor.Tensor;
 import java.util.ArrayList;
@@ -37,7 +39,7 @@ import java.util.Optional;
  * gradient norm and updates the parameters. Every {@link TrainingConfig#evaluationInterval()} steps
  * the mean NLL of the validation rows is computed without recording, in chunks of {@value
  * #EVALUATION_CHUNK_ROWS} rows with the flow in evaluation mode; the parameters of the best
- * evaluation are kept, training stops after {@link TrainingConfig#patience()} evaluations without a
+ * evaluation are kept, training stops {@link TrainingConfig#patienceSteps()} steps after the last
  * new best, and the best parameters are restored at the end when {@link
  * TrainingConfig#restoreBest()} is set.
  *
@@ -65,7 +67,49 @@ public final class Trainer {
    */
   static final long SPLIT_SEED_MIX = 0x9E3779B97F4A7C15L;
 
+  /** Mixed into the seed of the input-noise stream. */
+  static final long NOISE_SEED_MIX = 0xD1B54A32D192ED03L;
+
   private Trainer() {}
+
+  /**
+   * The input noise of {@link TrainingConfig#INPUT_NOISE_AUTO} for {@code trainRows} training rows,
+   * relative to each column's spread: {@code min(0.2, 2.5 / sqrt(N))}. That is 0.2 for 160 rows,
+   * 0.06 for 1,800, 0.025 for 10,000 and 0.012 for 45,000: about the spacing of neighbouring points
+   * of a two-dimensional data set, which keeps a flow from putting spikes of density on the
+   * training points and holes between them (measured in {@code docs/design-notes.md}).
+   *
+   * @throws IllegalArgumentException if {@code trainRows < 1}
+   */
+  public static double autoInputNoise(int trainRows) {
+    Checks.requirePositive(trainRows, "Trainer.autoInputNoise", "training rows");
+    return Math.min(AUTO_NOISE_MAX, AUTO_NOISE_SCALE / Math.sqrt(trainRows));
+  }
+
+  /** The largest automatic input noise, relative to a column's spread. */
+  static final double AUTO_NOISE_MAX = 0.2;
+
+  /** {@code c} in the automatic input noise {@code c / sqrt(N)}. */
+  static final double AUTO_NOISE_SCALE = 2.5;
+
+  /** The relative input noise a run on {@code trainRows} rows uses. */
+  static double inputNoise(TrainingConfig config, int trainRows) {
+    return config.inputNoise() == TrainingConfig.INPUT_NOISE_AUTO
+        ? autoInputNoise(trainRows)
+        : config.inputNoise();
+  }
+
+  /** Adds {@code N(0, std_j^2)} noise to every element of column {@code j} of {@code x}. */
+  private static void addNoise(Tensor x, Rng rng, float[] std) {
+    float[] a = x.data();
+    int d = std.length;
+    for (int i = x.offset(), end = x.offset() + x.size(), j = 0; i < end; i++) {
+      a[i] += (float) (std[j] * rng.nextGaussian());
+      if (++j == d) {
+        j = 0;
+      }
+    }
+  }
 
   /**
    * Splits {@code data} into training and validation rows as {@code config} asks ({@link
@@ -188,6 +232,7 @@ public final class Trainer {
     private final int totalSteps;
     private final int batch;
     private final int interval;
+    private final double relativeNoise;
     private final LinkedHashMap<String, Parameter> params;
     private final List<Parameter> paramList;
     private final Map<String, Tensor> live = new LinkedHashMap<>();
@@ -226,6 +271,7 @@ public final class Trainer {
       this.totalSteps = config.totalSteps(train.rows());
       this.batch = Math.min(config.batchSize(), train.rows());
       this.interval = evaluationInterval(config, train.rows());
+      this.relativeNoise = inputNoise(config, train.rows());
       for (Map.Entry<String, Parameter> e : params.entrySet()) {
         live.put(e.getKey(), e.getValue().value());
       }
@@ -245,6 +291,9 @@ public final class Trainer {
               ? MinibatchSampler.withReplacement(train, batch, config.seed())
               : MinibatchSampler.shuffledEpochs(train, batch, config.seed());
       Tensor x = Tensor.zeros(batch, train.columns());
+      // Its own stream, so that the noise leaves the minibatch sequence unchanged.
+      Rng noise = relativeNoise > 0 ? new Rng(config.seed() ^ NOISE_SEED_MIX) : null;
+      float[] noiseStd = noise == null ? null : columnNoise();
       Optimizer optimizer = optimizer();
       long[] stepNanos = new long[totalSteps];
       boolean wasTraining = flow.isTraining();
@@ -255,11 +304,13 @@ public final class Trainer {
       double intervalSum = 0;
       int intervalCount = 0;
       double smoothed = Double.NaN;
-      int evaluationsSinceBest = 0;
       try {
         while (step < totalSteps) {
           long t0 = System.nanoTime();
           sampler.next(x);
+          if (noise != null) {
+            addNoise(x, noise, noiseStd);
+          }
           optimizer.zeroGrad();
           float loss;
           try (Tape tape = Tape.record()) {
@@ -295,14 +346,11 @@ public final class Trainer {
               if (nll < bestNll || (Double.isNaN(bestNll) && !Double.isNaN(nll))) {
                 bestNll = nll;
                 bestStep = step;
-                evaluationsSinceBest = 0;
                 if (best != null) {
                   for (Map.Entry<String, Tensor> e : best.entrySet()) {
                     e.getValue().copyFrom(live.get(e.getKey()));
                   }
                 }
-              } else {
-                evaluationsSinceBest++;
               }
             }
             history.add(
@@ -327,7 +375,9 @@ public final class Trainer {
                     rate,
                     (totalSteps - step) / rate));
           }
-          if (config.patience() > 0 && evaluationsSinceBest >= config.patience()) {
+          if (config.patienceSteps() > 0
+              && bestStep > 0
+              && step - bestStep >= config.patienceSteps()) {
             reason = TrainingResult.StopReason.EARLY_STOPPED;
             break;
           }
@@ -350,6 +400,16 @@ public final class Trainer {
       TrainingResult result = result(step, reason, restored, start, stepNanos);
       listener.onFinish(result);
       return result;
+    }
+
+    /** The noise of each column: the relative noise times the column's spread. */
+    private float[] columnNoise() {
+      double[] std = Standardizer.fit(train).std();
+      float[] out = new float[std.length];
+      for (int j = 0; j < std.length; j++) {
+        out[j] = (float) (relativeNoise * std[j]);
+      }
+      return out;
     }
 
     private Optimizer optimizer() {
@@ -407,6 +467,7 @@ public final class Trainer {
           median,
           reason,
           restored,
+          relativeNoise,
           history);
     }
 

@@ -36,10 +36,15 @@ import java.util.Map;
  * @param evaluationInterval steps between evaluations of the validation log-likelihood, {@code >=
  *     1}, but at least one evaluation per epoch (see {@link Trainer#evaluationInterval}); the last
  *     step is always evaluated
- * @param patience evaluations without a new best validation log-likelihood after which training
+ * @param patienceSteps steps without a new best validation log-likelihood after which training
  *     stops, or 0 to never stop early; {@code >= 0}
  * @param restoreBest whether the parameters of the best evaluation are restored when training ends
  * @param sampling how minibatch rows are drawn
+ * @param inputNoise the standard deviation of Gaussian noise added to every value of every training
+ *     minibatch, relative to the standard deviation of its column over the training rows (so {@code
+ *     0.05} blurs each column by 5% of its spread); 0 for none, {@link #INPUT_NOISE_AUTO} for a
+ *     level chosen from the number of training rows ({@link Trainer#autoInputNoise}). A regulariser
+ *     for small data sets (see {@code docs/design-notes.md}); validation rows are never perturbed
  * @param seed the seed of the validation split and of the minibatches (not of the flow's initial
  *     weights, which the code that builds the flow chooses)
  */
@@ -56,9 +61,10 @@ public record TrainingConfig(
     double validationFraction,
     int minValidationRows,
     int evaluationInterval,
-    int patience,
+    int patienceSteps,
     boolean restoreBest,
     Sampling sampling,
+    double inputNoise,
     long seed) {
 
   /** Default number of steps. */
@@ -82,8 +88,14 @@ public record TrainingConfig(
   /** Default steps between evaluations. */
   public static final int DEFAULT_EVALUATION_INTERVAL = 100;
 
-  /** Default early-stopping patience, in evaluations. */
-  public static final int DEFAULT_PATIENCE = 10;
+  /**
+   * The value of {@link #inputNoise()} that lets the trainer choose the noise level from the number
+   * of training rows ({@link Trainer#autoInputNoise}).
+   */
+  public static final double INPUT_NOISE_AUTO = -1;
+
+  /** Default early-stopping patience, in steps. */
+  public static final int DEFAULT_PATIENCE_STEPS = 1000;
 
   /** The optimizer. */
   public enum OptimizerKind {
@@ -162,15 +174,21 @@ public record TrainingConfig(
         validationFraction);
     Checks.requireNonNegative(minValidationRows, op, "minimum validation rows");
     Checks.requirePositive(evaluationInterval, op, "evaluation interval");
-    Checks.requireNonNegative(patience, op, "patience");
+    Checks.requireNonNegative(patienceSteps, op, "patience");
     Checks.requireArgument(sampling != null, "%s: sampling must not be null", op);
+    Checks.requireArgument(
+        inputNoise == INPUT_NOISE_AUTO || (inputNoise >= 0 && Double.isFinite(inputNoise)),
+        "%s: input noise must be finite and >= 0 (or INPUT_NOISE_AUTO), but was %s",
+        op,
+        inputNoise);
   }
 
   /**
    * Defaults meant to work on a data set not seen before, of any size: 5,000 steps of batch 256,
    * Adam at 1e-3 with cosine annealing, gradient norm clipped at 5, 10% of the rows (at least 100,
-   * at most a fifth) held out, evaluation every 100 steps, early stopping after 10 evaluations
-   * without improvement with the best parameters restored, shuffled epochs, seed 0.
+   * at most a fifth) held out, evaluation every 100 steps (or every epoch, if shorter), early
+   * stopping 1,000 steps after the last improvement with the best parameters restored, shuffled
+   * epochs, input noise chosen from the number of rows ({@link Trainer#autoInputNoise}), seed 0.
    */
   public static TrainingConfig defaults() {
     return new TrainingConfig(
@@ -186,9 +204,10 @@ public record TrainingConfig(
         DEFAULT_VALIDATION_FRACTION,
         DEFAULT_MIN_VALIDATION_ROWS,
         DEFAULT_EVALUATION_INTERVAL,
-        DEFAULT_PATIENCE,
+        DEFAULT_PATIENCE_STEPS,
         true,
         Sampling.SHUFFLED_EPOCHS,
+        INPUT_NOISE_AUTO,
         0);
   }
 
@@ -216,6 +235,7 @@ public record TrainingConfig(
         0,
         false,
         Sampling.WITH_REPLACEMENT,
+        0,
         0);
   }
 
@@ -234,9 +254,10 @@ public record TrainingConfig(
         validationFraction,
         minValidationRows,
         evaluationInterval,
-        patience,
+        patienceSteps,
         restoreBest,
         sampling,
+        inputNoise,
         seed);
   }
 
@@ -255,9 +276,10 @@ public record TrainingConfig(
         validationFraction,
         minValidationRows,
         evaluationInterval,
-        patience,
+        patienceSteps,
         restoreBest,
         sampling,
+        inputNoise,
         seed);
   }
 
@@ -276,9 +298,10 @@ public record TrainingConfig(
         validationFraction,
         minValidationRows,
         evaluationInterval,
-        patience,
+        patienceSteps,
         restoreBest,
         sampling,
+        inputNoise,
         seed);
   }
 
@@ -297,9 +320,10 @@ public record TrainingConfig(
         validationFraction,
         minValidationRows,
         evaluationInterval,
-        patience,
+        patienceSteps,
         restoreBest,
         sampling,
+        inputNoise,
         seed);
   }
 
@@ -318,9 +342,10 @@ public record TrainingConfig(
         validationFraction,
         minValidationRows,
         evaluationInterval,
-        patience,
+        patienceSteps,
         restoreBest,
         sampling,
+        inputNoise,
         seed);
   }
 
@@ -339,9 +364,10 @@ public record TrainingConfig(
         validationFraction,
         minValidationRows,
         evaluationInterval,
-        patience,
+        patienceSteps,
         restoreBest,
         sampling,
+        inputNoise,
         seed);
   }
 
@@ -360,9 +386,10 @@ public record TrainingConfig(
         validationFraction,
         minValidationRows,
         evaluationInterval,
-        patience,
+        patienceSteps,
         restoreBest,
         sampling,
+        inputNoise,
         seed);
   }
 
@@ -381,9 +408,10 @@ public record TrainingConfig(
         validationFraction,
         minValidationRows,
         evaluationInterval,
-        patience,
+        patienceSteps,
         restoreBest,
         sampling,
+        inputNoise,
         seed);
   }
 
@@ -391,11 +419,11 @@ public record TrainingConfig(
    * This configuration with other evaluation and early-stopping settings.
    *
    * @param evaluationInterval steps between evaluations
-   * @param patience evaluations without improvement before stopping, 0 for never
+   * @param patienceSteps steps without improvement before stopping, 0 for never
    * @param restoreBest whether to restore the best evaluated parameters at the end
    */
   public TrainingConfig withEarlyStopping(
-      int evaluationInterval, int patience, boolean restoreBest) {
+      int evaluationInterval, int patienceSteps, boolean restoreBest) {
     return new TrainingConfig(
         steps,
         epochs,
@@ -409,9 +437,10 @@ public record TrainingConfig(
         validationFraction,
         minValidationRows,
         evaluationInterval,
-        patience,
+        patienceSteps,
         restoreBest,
         sampling,
+        inputNoise,
         seed);
   }
 
@@ -430,9 +459,32 @@ public record TrainingConfig(
         validationFraction,
         minValidationRows,
         evaluationInterval,
-        patience,
+        patienceSteps,
         restoreBest,
         sampling,
+        inputNoise,
+        seed);
+  }
+
+  /** This configuration with another input-noise standard deviation (0 for none). */
+  public TrainingConfig withInputNoise(double inputNoise) {
+    return new TrainingConfig(
+        steps,
+        epochs,
+        batchSize,
+        learningRate,
+        optimizer,
+        weightDecay,
+        schedule,
+        warmupSteps,
+        maxGradNorm,
+        validationFraction,
+        minValidationRows,
+        evaluationInterval,
+        patienceSteps,
+        restoreBest,
+        sampling,
+        inputNoise,
         seed);
   }
 
@@ -451,9 +503,10 @@ public record TrainingConfig(
         validationFraction,
         minValidationRows,
         evaluationInterval,
-        patience,
+        patienceSteps,
         restoreBest,
         sampling,
+        inputNoise,
         seed);
   }
 
@@ -521,9 +574,10 @@ public record TrainingConfig(
     m.put("validation_fraction", Json.of(validationFraction));
     m.put("min_validation_rows", Json.of(minValidationRows));
     m.put("evaluation_interval", Json.of(evaluationInterval));
-    m.put("patience", Json.of(patience));
+    m.put("patience_steps", Json.of(patienceSteps));
     m.put("restore_best", Json.of(restoreBest));
     m.put("sampling", Json.of(sampling.jsonName()));
+    m.put("input_noise", inputNoise == INPUT_NOISE_AUTO ? Json.of("auto") : Json.of(inputNoise));
     m.put("seed", Json.of(seed));
     return Json.object(m);
   }
@@ -548,10 +602,21 @@ public record TrainingConfig(
         o.getDouble("validation_fraction"),
         o.getInt("min_validation_rows"),
         o.getInt("evaluation_interval"),
-        o.getInt("patience"),
+        o.getInt("patience_steps"),
         o.getBoolean("restore_best"),
         named(Sampling.values(), o.getString("sampling"), "sampling"),
+        inputNoise(o.get("input_noise")),
         o.getLong("seed"));
+  }
+
+  private static double inputNoise(Json v) {
+    if (v instanceof Json.Str s && s.value().equals("auto")) {
+      return INPUT_NOISE_AUTO;
+    }
+    if (v instanceof Json.Num n) {
+      return n.doubleValue();
+    }
+    throw new JsonException("json: member 'input_noise' must be a number or \"auto\"");
   }
 
   private static <E extends Enum<E>> E named(E[] values, String name, String what) {

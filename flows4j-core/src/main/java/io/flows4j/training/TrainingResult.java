@@ -26,6 +26,8 @@ import java.util.Map;
  * @param secPerStepMedian median wall time of one step (batch, forward, backward, update)
  * @param stopReason why training ended
  * @param restoredBest whether the parameters were reset to those of {@code bestStep}
+ * @param inputNoise the input noise used, relative to each column's spread (see {@link
+ *     TrainingConfig#inputNoise()})
  * @param history one entry per evaluation interval
  */
 public record TrainingResult(
@@ -41,13 +43,14 @@ public record TrainingResult(
     double secPerStepMedian,
     StopReason stopReason,
     boolean restoredBest,
+    double inputNoise,
     List<HistoryEntry> history) {
 
   /** Why a run ended. */
   public enum StopReason {
     /** Every planned step ran. */
     COMPLETED,
-    /** The validation NLL stopped improving for {@code patience} evaluations. */
+    /** The validation NLL did not improve for {@code patienceSteps} steps. */
     EARLY_STOPPED,
     /** The training thread was interrupted; the run ended after the step under way. */
     INTERRUPTED,
@@ -84,34 +87,6 @@ public record TrainingResult(
     return trainRows == 0 ? 0 : (double) stepsRun * batchSize / trainRows;
   }
 
-  /**
-   * This result with every log-likelihood figure moved into other units: {@code offset} is added to
-   * each NLL and loss. Used when the flow was trained on transformed data (standardized, say):
-   * {@code -log p(x) = -log q(T x) - log|det T|}, so the offset is {@code -log|det T|}.
-   */
-  public TrainingResult withNllOffset(double offset) {
-    List<HistoryEntry> h = new ArrayList<>(history.size());
-    for (HistoryEntry e : history) {
-      h.add(
-          new HistoryEntry(
-              e.step(), e.trainLoss() + offset, e.validationNll() + offset, e.learningRate()));
-    }
-    return new TrainingResult(
-        stepsRun,
-        totalSteps,
-        batchSize,
-        trainRows,
-        validationRows,
-        bestStep,
-        bestValidationNll + offset,
-        finalTrainLoss + offset,
-        trainSeconds,
-        secPerStepMedian,
-        stopReason,
-        restoredBest,
-        h);
-  }
-
   /** This result as a JSON object (stored in model files). */
   public Json.Obj toJson() {
     Map<String, Json> m = new LinkedHashMap<>();
@@ -128,6 +103,7 @@ public record TrainingResult(
     m.put("sec_per_step_median", number(secPerStepMedian));
     m.put("stop_reason", Json.of(stopReason.jsonName()));
     m.put("restored_best", Json.of(restoredBest));
+    m.put("input_noise", Json.of(inputNoise));
     List<Json> h = new ArrayList<>(history.size());
     for (HistoryEntry e : history) {
       h.add(
@@ -186,6 +162,7 @@ public record TrainingResult(
         value(o.get("sec_per_step_median"), -1),
         reason,
         o.getBoolean("restored_best"),
+        o.getDouble("input_noise"),
         h);
   }
 

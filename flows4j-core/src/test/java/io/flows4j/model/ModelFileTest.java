@@ -77,7 +77,9 @@ class ModelFileTest {
     assertThat(loaded.sampleWithLogProb(50, 3, 0.7).logProb())
         .isEqualTo(model.sampleWithLogProb(50, 3, 0.7).logProb());
     assertThat(loaded.columnNames()).containsExactly("height", "weight");
-    assertThat(loaded.standardizer()).isEqualTo(model.standardizer());
+    assertThat(loaded.standardization()).isPresent();
+    assertThat(loaded.standardization().orElseThrow().mean())
+        .isEqualTo(model.standardization().orElseThrow().mean());
     assertThat(loaded.trainingConfig()).isEqualTo(model.trainingConfig());
     assertThat(loaded.trainingResult()).isEqualTo(model.trainingResult());
     assertThat(loaded.metadata()).isEqualTo(model.metadata());
@@ -101,7 +103,7 @@ class ModelFileTest {
     Path f = dir.resolve("bare.flows4j");
     FittedModel.of(flow, Dataset.defaultColumnNames(3)).save(f);
     FittedModel loaded = FittedModel.load(f);
-    assertThat(loaded.standardizer()).isEmpty();
+    assertThat(loaded.standardization()).isEmpty();
     assertThat(loaded.trainingResult()).isEmpty();
     assertThat(loaded.trainingConfig()).isEmpty();
     assertThat(loaded.columnNames()).containsExactly("x0", "x1", "x2");
@@ -119,12 +121,15 @@ class ModelFileTest {
         .containsKey(ModelFile.KEY_MODEL_CRC);
     assertThat(c.tensors().keySet())
         .containsExactly(
-            "transform.0.logScale",
-            "transform.0.shift",
-            "transform.1.inner.logScale",
-            "transform.1.inner.shift");
+            "transform.1.0.logScale",
+            "transform.1.0.shift",
+            "transform.1.1.inner.logScale",
+            "transform.1.1.inner.shift",
+            "transform.0.mean",
+            "transform.0.std");
     assertThat(c.metadata().get(ModelFile.KEY_MODEL))
-        .contains("\"type\":\"chain\"", "\"columns\":[\"height\",\"weight\"]", "\"standardize\"");
+        .contains(
+            "\"type\":\"chain\"", "\"columns\":[\"height\",\"weight\"]", "\"standardization\"");
   }
 
   @Test
@@ -145,10 +150,10 @@ class ModelFileTest {
   @Test
   @DisplayName("a model with a non-finite weight is not written")
   void refusesNonFiniteWeights() {
-    model.flow().namedParameters().get("transform.0.shift").value().setFlat(1, Float.NaN);
+    model.flow().namedParameters().get("transform.1.0.shift").value().setFlat(1, Float.NaN);
     Path f = dir.resolve("nan.flows4j");
     assertThatThrownBy(() -> model.save(f))
-        .hasMessageContaining("tensor 'transform.0.shift' holds NaN at element 1");
+        .hasMessageContaining("tensor 'transform.1.0.shift' holds NaN at element 1");
     assertThat(Files.exists(f)).isFalse();
   }
 
@@ -259,10 +264,10 @@ class ModelFileTest {
   void tensorsChecked() throws IOException {
     SafeTensors.Contents c = SafeTensors.read(file);
     Map<String, Tensor> t = new LinkedHashMap<>(c.tensors());
-    t.remove("transform.0.shift");
+    t.remove("transform.1.0.shift");
     SafeTensors.write(file, t, c.metadata());
     assertLoadFails(
-        file, "tensor 'transform.0.shift' is listed in the model description but missing");
+        file, "tensor 'transform.1.0.shift' is listed in the model description but missing");
 
     t = new LinkedHashMap<>(c.tensors());
     t.put("transform.9.extra", Tensor.zeros(2));
@@ -270,27 +275,28 @@ class ModelFileTest {
     assertLoadFails(file, "tensor 'transform.9.extra' is not listed in the model description");
 
     t = new LinkedHashMap<>(c.tensors());
-    t.put("transform.0.shift", Tensor.zeros(3));
+    t.put("transform.1.0.shift", Tensor.zeros(3));
     SafeTensors.write(file, t, c.metadata());
     assertLoadFails(
-        file, "tensor 'transform.0.shift' must have shape [2] (model description), but was [3]");
+        file, "tensor 'transform.1.0.shift' must have shape [2] (model description), but was [3]");
 
     // Listed and stored alike, but not what the architecture builds.
     SafeTensors.write(file, t, c.metadata());
     rewrite(
-        json -> json.replace("\"transform.0.shift\":[2]", "\"transform.0.shift\":[3]"), Map.of());
+        json -> json.replace("\"transform.1.0.shift\":[2]", "\"transform.1.0.shift\":[3]"),
+        Map.of());
     assertLoadFails(
         file,
         "the weights do not fit the architecture: loadStateDict: state does not fit Flow:"
-            + " transform.0.shift must have shape [2], but was [3]");
+            + " transform.1.0.shift must have shape [2], but was [3]");
 
     t = new LinkedHashMap<>(c.tensors());
-    Tensor bad = t.get("transform.1.inner.logScale").copy();
+    Tensor bad = t.get("transform.1.1.inner.logScale").copy();
     bad.setFlat(1, Float.POSITIVE_INFINITY);
-    t.put("transform.1.inner.logScale", bad);
+    t.put("transform.1.1.inner.logScale", bad);
     SafeTensors.write(file, t, c.metadata());
     assertLoadFails(
-        file, "tensor 'transform.1.inner.logScale' holds Infinity at element 1; weights must be");
+        file, "tensor 'transform.1.1.inner.logScale' holds Infinity at element 1; weights must be");
   }
 
   @Test

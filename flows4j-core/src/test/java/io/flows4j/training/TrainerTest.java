@@ -34,8 +34,15 @@ class TrainerTest {
    */
   private static final double ML_TOL = 1e-3;
 
+  /** Relative tolerance of fits to noisy rows (see {@link #inputNoiseConvolves}). */
+  private static final double NOISE_TOL = 0.01;
+
   private static TrainingConfig plain(int steps) {
-    return TrainingConfig.defaults().withSteps(steps).withValidation(0, 0).withLearningRate(1e-2);
+    return TrainingConfig.defaults()
+        .withSteps(steps)
+        .withValidation(0, 0)
+        .withInputNoise(0)
+        .withLearningRate(1e-2);
   }
 
   @Test
@@ -65,10 +72,30 @@ class TrainerTest {
   }
 
   @Test
+  @DisplayName("input noise widens the fit to std sqrt(1 + noise^2), as convolution does (seed 15)")
+  void inputNoiseConvolves() {
+    Dataset data = TestFlows.gaussian(4000, MEAN, STD, 15);
+    Flow flow = TestFlows.diagonalGaussian(3);
+    double noise = 0.5;
+    Trainer.train(flow, data, plain(3000).withInputNoise(noise));
+    double[] m = TestFlows.mean(data);
+    double[] s = TestFlows.std(data);
+    double[] fm = TestFlows.modelMean(flow);
+    double[] fs = TestFlows.modelStd(flow);
+    for (int j = 0; j < 3; j++) {
+      // The noise of column j has standard deviation noise * s_j.
+      double widened = s[j] * Math.sqrt(1 + noise * noise);
+      // 768,000 noisy rows pin the std down to about 0.1%; the mean moves by noise / sqrt(768000).
+      assertThat(fs[j] / widened).as("std of column %d", j).isCloseTo(1.0, within(NOISE_TOL));
+      assertThat(fm[j]).as("mean of column %d", j).isCloseTo(m[j], within(NOISE_TOL * widened));
+    }
+  }
+
+  @Test
   @DisplayName("the same seed gives bit-identical parameters, another seed different ones (seed 5)")
   void seededRunsAreReproducible() {
     Dataset data = TestFlows.gaussian(1000, MEAN, STD, 5);
-    TrainingConfig c = TrainingConfig.defaults().withSteps(200).withSeed(5);
+    TrainingConfig c = TrainingConfig.defaults().withSteps(200).withSeed(5).withInputNoise(0.1);
     Flow a = TestFlows.diagonalGaussian(3);
     Flow b = TestFlows.diagonalGaussian(3);
     Flow other = TestFlows.diagonalGaussian(3);
@@ -137,7 +164,7 @@ class TrainerTest {
             .withLearningRate(1e-2)
             .withBatchSize(64)
             .withSchedule(TrainingConfig.ScheduleKind.CONSTANT, 0)
-            .withEarlyStopping(20, 5, true);
+            .withEarlyStopping(20, 100, true);
     List<TrainingListener.Progress> seen = new ArrayList<>();
     TrainingResult r =
         Trainer.train(
@@ -152,7 +179,7 @@ class TrainerTest {
               }
             });
     assertThat(r.stopReason()).isEqualTo(TrainingResult.StopReason.EARLY_STOPPED);
-    assertThat(r.stepsRun()).isEqualTo(r.bestStep() + 5 * 20);
+    assertThat(r.stepsRun()).isEqualTo(r.bestStep() + 100);
     assertThat(r.restoredBest()).isTrue();
     assertThat(Trainer.meanNll(flow, validation)).isEqualTo(r.bestValidationNll());
     double bestInHistory =

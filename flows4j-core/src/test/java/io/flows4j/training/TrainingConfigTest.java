@@ -2,6 +2,7 @@ package io.flows4j.training;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
 
 import io.flows4j.io.Json;
 import java.util.List;
@@ -23,9 +24,21 @@ class TrainingConfigTest {
     assertThat(D.schedule()).isEqualTo(TrainingConfig.ScheduleKind.COSINE);
     assertThat(D.maxGradNorm()).isEqualTo(5.0);
     assertThat(D.validationFraction()).isEqualTo(0.1);
-    assertThat(D.patience()).isEqualTo(10);
+    assertThat(D.patienceSteps()).isEqualTo(1000);
     assertThat(D.restoreBest()).isTrue();
     assertThat(D.sampling()).isEqualTo(TrainingConfig.Sampling.SHUFFLED_EPOCHS);
+    assertThat(D.inputNoise()).isEqualTo(TrainingConfig.INPUT_NOISE_AUTO);
+    assertThat(D.toJson().write()).contains("\"input_noise\":\"auto\"");
+  }
+
+  @Test
+  @DisplayName("automatic input noise: min(0.2, 2.5 / sqrt(N))")
+  void autoNoise() {
+    assertThat(Trainer.autoInputNoise(100)).isEqualTo(0.2);
+    assertThat(Trainer.autoInputNoise(156)).isEqualTo(0.2);
+    assertThat(Trainer.autoInputNoise(160)).isCloseTo(0.198, within(1e-3));
+    assertThat(Trainer.autoInputNoise(2500)).isEqualTo(0.05);
+    assertThat(Trainer.autoInputNoise(45000)).isCloseTo(2.5 / Math.sqrt(45000), within(1e-15));
   }
 
   @Test
@@ -41,9 +54,10 @@ class TrainingConfigTest {
     assertThat(b.warmupSteps()).isZero();
     assertThat(b.maxGradNorm()).isZero();
     assertThat(b.validationRows(50000)).isZero();
-    assertThat(b.patience()).isZero();
+    assertThat(b.patienceSteps()).isZero();
     assertThat(b.sampling()).isEqualTo(TrainingConfig.Sampling.WITH_REPLACEMENT);
     assertThat(b.seed()).isZero();
+    assertThat(b.inputNoise()).isZero();
   }
 
   @Test
@@ -80,6 +94,9 @@ class TrainingConfigTest {
         () -> D.withEarlyStopping(10, -1, true),
         "TrainingConfig: patience must be >= 0, but was -1");
     expect(() -> D.withSampling(null), "TrainingConfig: sampling must not be null");
+    expect(
+        () -> D.withInputNoise(-0.1),
+        "TrainingConfig: input noise must be finite and >= 0 (or INPUT_NOISE_AUTO), but was -0.1");
   }
 
   private static void expect(Supplier<TrainingConfig> make, String message) {
@@ -136,6 +153,7 @@ class TrainingConfigTest {
                 .withOptimizer(TrainingConfig.OptimizerKind.ADAMW, 1e-2)
                 .withSchedule(TrainingConfig.ScheduleKind.CONSTANT, 200)
                 .withSeed(-7)
+                .withInputNoise(0.05)
                 .withLearningRate(3.5e-4))) {
       Json.Obj j = c.toJson();
       assertThat(TrainingConfig.fromJson((Json.Obj) Json.parse(j.write()))).isEqualTo(c);
@@ -163,16 +181,14 @@ class TrainingConfigTest {
             0.0012,
             TrainingResult.StopReason.INTERRUPTED,
             false,
+            0.125,
             List.of(
                 new TrainingResult.HistoryEntry(100, 1.5, Double.NaN, 1e-3),
                 new TrainingResult.HistoryEntry(120, 1.25, Double.NaN, 9e-4)));
     String text = r.toJson().write();
     assertThat(text).contains("\"best_validation_nll\":null", "\"stop_reason\":\"interrupted\"");
     assertThat(TrainingResult.fromJson((Json.Obj) Json.parse(text))).isEqualTo(r);
+    assertThat(text).contains("\"input_noise\":0.125");
     assertThat(r.epochsRun()).isEqualTo(120 * 64 / 900.0);
-    TrainingResult shifted = r.withNllOffset(2);
-    assertThat(shifted.finalTrainLoss()).isEqualTo(3.25);
-    assertThat(shifted.history().get(0).trainLoss()).isEqualTo(3.5);
-    assertThat(shifted.bestValidationNll()).isNaN();
   }
 }
