@@ -118,8 +118,9 @@ final class FitCommand implements Callable<Integer> {
       names = "--patience",
       paramLabel = "P",
       description =
-          "Evaluations (every 100 steps) without improvement before stopping (default: 10; 0"
-              + " never stops early).")
+          "Steps without a better validation NLL before stopping (default: "
+              + TrainingConfig.DEFAULT_PATIENCE_STEPS
+              + "; 0 never stops early).")
   Integer patience;
 
   @Option(names = "--out", required = true, paramLabel = "MODEL", description = "Model file.")
@@ -241,7 +242,7 @@ final class FitCommand implements Callable<Integer> {
     }
     if (patience != null) {
       Options.requireAtLeast("--patience", patience, 0);
-      c = c.withEarlyStopping(TrainingConfig.DEFAULT_EVALUATION_INTERVAL, patience, true);
+      c = c.withEarlyStopping(c.evaluationInterval(), patience, c.restoreBest());
     }
     return c;
   }
