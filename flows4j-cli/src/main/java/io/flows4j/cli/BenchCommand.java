@@ -9,8 +9,9 @@ import picocli.CommandLine.ParameterException;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Benchmarks of the compute engine. Each case prints one JSON line on standard output;"
-          + " progress goes to standard error.",
+      "Benchmarks: the density workloads W1 and W3 of BENCHMARKS.md, and the compute engine"
+          + " (gemm, mlp). Each case prints one JSON line on standard output; progress goes to"
+          + " standard error.",
       "efficiency = (FLOP / (116 GFLOP/s x threads)) / time, the fraction of the reference"
           + " machine's fp32 peak."
     },

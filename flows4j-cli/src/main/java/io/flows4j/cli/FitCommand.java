@@ -62,14 +62,14 @@ final class FitCommand implements Callable<Integer> {
   @Option(
       names = "--flow",
       paramLabel = "KIND",
-      description = "Architecture: realnvp, maf, nsf or nice (default: ${DEFAULT-VALUE}).",
+      description = "Architecture: realnvp, maf, nsf, nsf-ar or nice (default: ${DEFAULT-VALUE}).",
       defaultValue = "realnvp")
   String flow;
 
   @Option(
       names = "--layers",
       paramLabel = "K",
-      description = "Flow layers (default: 8 for realnvp/nsf/nice, 5 for maf).")
+      description = "Flow layers (default: 8 for realnvp, nsf and nice; 5 for maf; 4 for nsf-ar).")
   Integer layers;
 
   @Option(
