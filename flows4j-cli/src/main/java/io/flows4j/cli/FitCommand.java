@@ -242,7 +242,7 @@ final class FitCommand implements Callable<Integer> {
     }
     if (patience != null) {
       Options.requireAtLeast("--patience", patience, 0);
-      c = c.withEarlyStopping(TrainingConfig.DEFAULT_EVALUATION_INTERVAL, patience, true);
+      c = c.withEarlyStopping(c.evaluationInterval(), patience, c.restoreBest());
     }
     return c;
   }

@@ -56,17 +56,17 @@ final class InfoCommand implements Callable<Integer> {
     out.printf(Locale.ROOT, "parameters:   %,d%n", m.parameterCount());
     out.printf("columns:      %s (%d)%n", String.join(", ", m.columnNames()), m.dimension());
     out.printf(
-        "transform:    %s%n", m.standardization().map(InfoCommand::standardizer).orElse("none"));
+        "transform:    %s%n", m.standardization().map(InfoCommand::standardization).orElse("none"));
     m.trainingResult()
         .ifPresentOrElse(r -> training(out, r), () -> out.println("training:     unknown"));
     out.flush();
     return 0;
   }
 
-  private static String standardizer(Standardization s) {
+  private static String standardization(Standardization s) {
     return String.format(
         Locale.ROOT,
-        "standardize (x - mean) / std, log|det| = %.4f nats added to log p",
+        "standardize (x - mean) / std as the flow's first layer, log|det| = %.4f nats",
         s.logAbsDet());
   }
 

@@ -110,7 +110,12 @@ final class PlotCommand implements Callable<Integer> {
                   dims,
                   Math.max(points, 1000),
                   seed,
-                  "Pairwise marginals of " + name + (d == null ? " (samples only)" : ""));
+                  "Pairwise marginals of "
+                      + name
+                      + (m.dimension() > dims
+                          ? " (first " + dims + " of " + m.dimension() + " columns)"
+                          : "")
+                      + (d == null ? ", samples only" : ""));
         };
     Plots.writePng(img, out);
     spec.commandLine().getErr().printf("plot: wrote %s%n", out);
