@@ -330,6 +330,14 @@ public final class ModelFile {
 
     Json.Obj data = model.getObject("data");
     List<String> columns = stringList(data.getArray("columns"), "data.columns");
+    if (data.has("transform") && !(data.get("transform") instanceof Json.Null)) {
+      // Development builds before the Standardization layer kept the standardization here; such a
+      // file would load with the wrong density, so it is refused.
+      throw new FileFormatException(
+          p
+              + "data.transform is not read by this version (the file comes from an earlier"
+              + " development build); fit the model again");
+    }
 
     TrainingConfig config = null;
     TrainingResult result = null;

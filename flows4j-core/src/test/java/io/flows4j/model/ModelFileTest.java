@@ -359,6 +359,18 @@ class ModelFileTest {
   }
 
   @Test
+  @DisplayName("a data transform outside the flow (an early development format) is refused")
+  void oldDataTransform() throws IOException {
+    rewrite(
+        json ->
+            json.replace(
+                "\"columns\":[\"height\",\"weight\"]",
+                "\"columns\":[\"height\",\"weight\"],\"transform\":{\"type\":\"standardize\"}"),
+        Map.of());
+    assertLoadFails(file, "data.transform is not read by this version");
+  }
+
+  @Test
   @DisplayName("a description whose columns do not fit the flow is refused")
   void columnsChecked() throws IOException {
     rewrite(json -> json.replace("[\"height\",\"weight\"]", "[\"height\"]"), Map.of());
