@@ -54,9 +54,13 @@ final class FitCommand implements Callable<Integer> {
 
   @Option(
       names = "--standardize",
+      negatable = true,
+      defaultValue = "true",
+      fallbackValue = "true",
       description =
-          "Standardize every column first (stored in the model; densities stay those of the raw"
-              + " data).")
+          "Standardize every column first (default; stored in the model as the flow's first"
+              + " layer, so densities stay those of the raw data). --no-standardize fits the raw"
+              + " values.")
   boolean standardize;
 
   @Option(

@@ -40,6 +40,7 @@ public final class BijectorRegistry {
     register(AdditiveCoupling.TYPE, AdditiveCoupling::fromSpec);
     register(SplineCoupling.TYPE, SplineCoupling::fromSpec);
     register(SplineAutoregressive.TYPE, SplineAutoregressive::fromSpec);
+    register(BoundContext.TYPE, BoundContext::fromSpec);
   }
 
   private BijectorRegistry() {}

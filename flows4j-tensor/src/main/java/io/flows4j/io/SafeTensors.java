@@ -18,10 +18,12 @@ import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.zip.CRC32C;
 
 /**
@@ -84,10 +86,14 @@ public final class SafeTensors {
     byte[] bytes = encode(tensors, metadata);
     Path target = file.toAbsolutePath();
     Path dir = target.getParent();
-    Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+    // A random name created with CREATE_NEW, not Files.createTempFile: the latter makes the file
+    // owner-only (rw-------), while a model file should get the permissions the user's umask
+    // gives every other output.
+    String random = HexFormat.of().toHexDigits(ThreadLocalRandom.current().nextLong());
+    Path tmp = dir.resolve("." + target.getFileName() + "." + random + ".tmp");
     try {
       try (FileChannel ch =
-          FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+          FileChannel.open(tmp, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
         while (b.hasRemaining()) {
           ch.write(b);

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -76,6 +77,17 @@ class SafeTensorsTest {
         .contains("\"net.0.weight\":{\"dtype\":\"F32\",\"shape\":[4,3],\"data_offsets\":[0,48]}");
     float first = ByteBuffer.wrap(bytes, 8 + (int) n, 4).order(ByteOrder.LITTLE_ENDIAN).getFloat();
     assertThat(first).isEqualTo(tensors.get("net.0.weight").getFlat(0));
+  }
+
+  @Test
+  @DisplayName("a written file gets the permissions of any new file (the umask), not owner-only")
+  void permissionsFollowTheUmask() throws IOException {
+    Assumptions.assumeTrue(
+        dir.getFileSystem().supportedFileAttributeViews().contains("posix"), "POSIX file system");
+    Path file = dir.resolve("m.safetensors");
+    SafeTensors.write(file, sample(3), Map.of());
+    Path plain = Files.createFile(dir.resolve("plain.txt"));
+    assertThat(Files.getPosixFilePermissions(file)).isEqualTo(Files.getPosixFilePermissions(plain));
   }
 
   @Test

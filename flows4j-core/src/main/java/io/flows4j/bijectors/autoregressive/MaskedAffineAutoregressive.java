@@ -1,8 +1,10 @@
 package io.flows4j.bijectors.autoregressive;
 
+import io.flows4j.autodiff.ShapeOps;
 import io.flows4j.autodiff.Tape;
 import io.flows4j.autodiff.Var;
 import io.flows4j.bijectors.Bijector;
+import io.flows4j.bijectors.ConditionalBijector;
 import io.flows4j.bijectors.Spec;
 import io.flows4j.bijectors.Transformed;
 import io.flows4j.io.Json;
@@ -54,8 +56,15 @@ import java.util.Locale;
  *
  * <p>The inverse autoregressive flow (IAF) is this layer seen the other way round, {@link
  * Builder#buildInverse()}.
+ *
+ * <p><b>Context.</b> Built with {@link Builder#context(int) context(C)}, the layer is a {@link
+ * ConditionalBijector}: the context {@code c} of shape {@code [batch, C]} (or {@code [1, C]} for
+ * the whole batch) enters the MADE's first layer unmasked, so every feature's shift and scale
+ * depend on it, {@code (mu, a) = MADE(x, c)}. Such a layer is used through {@link #forward(Var,
+ * Var)} or {@link #given(Var)}; its context-free {@link #forward(Var)} refuses to run.
  */
-public final class MaskedAffineAutoregressive extends Module implements Bijector {
+public final class MaskedAffineAutoregressive extends Module
+    implements Bijector, ConditionalBijector {
   /** The type name in specs and model files. */
   public static final String TYPE = "masked-affine-autoregressive";
 
@@ -77,6 +86,7 @@ public final class MaskedAffineAutoregressive extends Module implements Bijector
   private final long seed;
   private final double logScaleBound;
   private final float bound;
+  private final int context;
   private final MADE made;
 
   private MaskedAffineAutoregressive(Builder b) {
@@ -89,6 +99,7 @@ public final class MaskedAffineAutoregressive extends Module implements Bijector
     this.seed = b.seed;
     this.logScaleBound = b.logScaleBound;
     this.bound = (float) logScaleBound;
+    this.context = b.context;
     int[] degrees = new int[features];
     for (int k = 0; k < features; k++) {
       degrees[order[k]] = k + 1;
@@ -102,6 +113,7 @@ public final class MaskedAffineAutoregressive extends Module implements Bijector
                 .inputDegrees(degrees)
                 .hiddenDegrees(hiddenDegrees)
                 .seed(seed)
+                .context(context)
                 .zeroOutput(b.identityInit)
                 .build());
   }
@@ -142,8 +154,25 @@ public final class MaskedAffineAutoregressive extends Module implements Bijector
    */
   @Override
   public Transformed forward(Var x) {
+    requireNoContext("forward");
+    return forward(x, null);
+  }
+
+  /**
+   * Data to latent at a context, in one conditioner pass.
+   *
+   * @param x of shape {@code [batch, features]}
+   * @param context of shape {@code [batch, C]} or {@code [1, C]}; {@code null} for a layer without
+   *     context
+   * @return {@code z} of shape {@code [batch, features]} and {@code log|det dz/dx|} of shape {@code
+   *     [batch]}
+   * @throws io.flows4j.tensor.ShapeMismatchException if a shape does not fit
+   */
+  @Override
+  public Transformed forward(Var x, Var context) {
     requireInput("MaskedAffineAutoregressive.forward", x);
-    return AffineAutoregressiveOps.forward(x, conditioner(x), bound);
+    Var c = batchContext("forward", context, x.shape().dim(0));
+    return AffineAutoregressiveOps.forward(x, conditioner(x, c), bound);
   }
 
   /**
@@ -156,22 +185,90 @@ public final class MaskedAffineAutoregressive extends Module implements Bijector
    */
   @Override
   public Transformed inverse(Var z) {
+    requireNoContext("inverse");
+    return inverse(z, null);
+  }
+
+  /**
+   * Latent to data at a context, in {@code features} sequential conditioner passes.
+   *
+   * @param z of shape {@code [batch, features]}
+   * @param context of shape {@code [batch, C]} or {@code [1, C]}; {@code null} for a layer without
+   *     context
+   * @return {@code x} of shape {@code [batch, features]} and {@code log|det dx/dz|} of shape {@code
+   *     [batch]}
+   * @throws io.flows4j.tensor.ShapeMismatchException if a shape does not fit
+   */
+  @Override
+  public Transformed inverse(Var z, Var context) {
     requireInput("MaskedAffineAutoregressive.inverse", z);
+    Var c = batchContext("inverse", context, z.shape().dim(0));
     Var x = Var.constant(Tape.newValue(z.shape()).fill(0f));
     Transformed t = null;
     for (int k = 0; k < features; k++) {
-      t = AffineAutoregressiveOps.inverse(z, conditioner(x), bound);
+      t = AffineAutoregressiveOps.inverse(z, conditioner(x, c), bound);
       x = t.value();
     }
     return t;
   }
 
+  /** Context features {@code C}, 0 for a layer without context. */
+  @Override
+  public int contextFeatures() {
+    return context;
+  }
+
   /**
-   * The one place the conditioner is applied, so that a context input can be added here: shifts and
-   * raw log-scales, {@code [batch, 2 features]} grouped by feature.
+   * The one place the conditioner is applied: shifts and raw log-scales, {@code [batch, 2
+   * features]} grouped by feature; {@code c} is {@code null} or already {@code [batch, C]}.
    */
-  private Var conditioner(Var x) {
-    return made.forward(x);
+  private Var conditioner(Var x, Var c) {
+    return c == null ? made.forward(x) : made.forward(x, c);
+  }
+
+  private void requireNoContext(String op) {
+    if (context > 0) {
+      throw new IllegalStateException(
+          "MaskedAffineAutoregressive."
+              + op
+              + ": the layer takes a context of "
+              + context
+              + " features; call "
+              + op
+              + "(x, context) or given(context)");
+    }
+  }
+
+  /**
+   * The context with one row per input row ({@code [1, C]} repeated), or {@code null} for a layer
+   * without context.
+   */
+  private Var batchContext(String op, Var c, int rows) {
+    if (context == 0) {
+      Checks.requireArgument(
+          c == null,
+          "MaskedAffineAutoregressive.%s: the layer was built without a context, but one of"
+              + " shape %s was given",
+          op,
+          c == null ? null : c.shape());
+      return null;
+    }
+    Checks.requireArgument(
+        c != null,
+        "MaskedAffineAutoregressive.%s: the layer needs a context of %d features",
+        op,
+        context);
+    Checks.requireShape(
+        c.shape().rank() == 2
+            && c.shape().dim(1) == context
+            && (c.shape().dim(0) == rows || c.shape().dim(0) == 1),
+        "MaskedAffineAutoregressive.%s: context must have shape [%d, %d] or [1, %d], but was %s",
+        op,
+        rows,
+        context,
+        context,
+        c.shape());
+    return c.shape().dim(0) == rows ? c : ShapeOps.gatherRows(c, new int[rows]);
   }
 
   private void requireInput(String op, Var x) {
@@ -185,15 +282,17 @@ public final class MaskedAffineAutoregressive extends Module implements Bijector
 
   @Override
   public Json.Obj spec() {
-    return Spec.of(TYPE)
-        .put("features", features)
-        .put("hidden", hidden)
-        .put("activation", activation.name().toLowerCase(Locale.ROOT))
-        .put("order", order)
-        .put("hiddenDegrees", hiddenDegrees.name().toLowerCase(Locale.ROOT))
-        .put("seed", seed)
-        .put("logScaleBound", logScaleBound)
-        .build();
+    Spec spec =
+        Spec.of(TYPE)
+            .put("features", features)
+            .put("hidden", hidden)
+            .put("activation", activation.name().toLowerCase(Locale.ROOT))
+            .put("order", order)
+            .put("hiddenDegrees", hiddenDegrees.name().toLowerCase(Locale.ROOT))
+            .put("seed", seed)
+            .put("logScaleBound", logScaleBound);
+    // Written only for a conditional layer, so unconditional specs stay as they were.
+    return context > 0 ? spec.put("context", context).build() : spec.build();
   }
 
   /**
@@ -211,6 +310,7 @@ public final class MaskedAffineAutoregressive extends Module implements Bijector
             enumValue(MADE.HiddenDegrees.class, spec.getString("hiddenDegrees"), "hiddenDegrees"))
         .seed(spec.getLong("seed"))
         .logScaleBound(spec.getDouble("logScaleBound"))
+        .context(spec.has("context") ? spec.getInt("context") : 0)
         .build();
   }
 
@@ -275,6 +375,7 @@ public final class MaskedAffineAutoregressive extends Module implements Bijector
     private long seed;
     private double logScaleBound = DEFAULT_LOG_SCALE_BOUND;
     private boolean identityInit = true;
+    private int context;
 
     private Builder(int features) {
       this.features = Checks.requirePositive(features, "MaskedAffineAutoregressive", "features");
@@ -351,6 +452,17 @@ public final class MaskedAffineAutoregressive extends Module implements Bijector
      */
     public Builder identityInit(boolean identityInit) {
       this.identityInit = identityInit;
+      return this;
+    }
+
+    /**
+     * Context features {@code C} (default 0: an unconditional layer); with {@code C > 0} the layer
+     * is a conditional MAF layer, see the class comment.
+     *
+     * @throws IllegalArgumentException if {@code C < 0}
+     */
+    public Builder context(int features) {
+      this.context = Checks.requireNonNegative(features, "MaskedAffineAutoregressive", "context");
       return this;
     }
 
