@@ -9,7 +9,8 @@ import picocli.CommandLine.ParameterException;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Benchmarks: the density workloads W1 and W3 of BENCHMARKS.md, and the compute engine"
+      "Benchmarks: the density workloads W1 and W3 and the variational-inference workload W2 of"
+          + " BENCHMARKS.md, and the compute engine"
           + " (gemm, mlp). Each case prints one JSON line on standard output; progress goes to"
           + " standard error.",
       "efficiency = (FLOP / (116 GFLOP/s x threads)) / time, the fraction of the reference"
@@ -17,6 +18,7 @@ import picocli.CommandLine.ParameterException;
     },
     subcommands = {
       BenchWorkloadCommand.W1.class,
+      BenchWorkloadCommand.W2.class,
       BenchWorkloadCommand.W3.class,
       BenchGemmCommand.class,
       BenchMlpCommand.class
@@ -28,6 +30,6 @@ final class BenchCommand implements Runnable {
   public void run() {
     throw new ParameterException(
         spec.commandLine(),
-        "bench needs a benchmark: W1, W3, gemm or mlp (see 'flows4j bench --help')");
+        "bench needs a benchmark: W1, W2, W3, gemm or mlp (see 'flows4j bench --help')");
   }
 }

@@ -1,8 +1,11 @@
 package io.flows4j.cli;
 
+import io.flows4j.autodiff.Tape;
 import io.flows4j.data.Dataset;
 import io.flows4j.model.FittedModel;
+import io.flows4j.tensor.Tensor;
 import io.flows4j.training.TrainingResult;
+import io.flows4j.vi.Target;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.util.ArrayList;
@@ -57,6 +60,74 @@ final class Figures {
     BufferedImage img =
         Plots.density(title, m.columnNames().get(0), m.columnNames().get(1), g, overlays);
     return new Density(img, DensityGrid.mass(g));
+  }
+
+  /** Half-width of the square every VI density plot covers at least (the energies' usual view). */
+  static final double VI_MIN_HALF_WIDTH = 4;
+
+  /**
+   * A 2-D model fitted by variational inference beside its target: on the left the model's density
+   * with samples overlaid, on the right the target density {@code exp(-U(x) - log Z)} (normalized
+   * on the grid when {@code log Z} is unknown), both on the same square, which covers the samples
+   * and at least {@code [-4, 4]^2}.
+   *
+   * @throws IllegalArgumentException if the model or target is not 2-D
+   */
+  static Density variational(
+      FittedModel m, Target target, int points, int grid, long seed, String title) {
+    if (m.dimension() != 2 || target.dimension() != 2) {
+      throw new IllegalArgumentException(
+          "plot --kind density: needs a model of 2 columns, but this one has "
+              + m.dimension()
+              + "; use --kind pairs");
+    }
+    Dataset samples = m.sample(Math.max(points, 2000), seed, 1.0);
+    double[] r = Plots.squareRange(columnOf(samples, 0), columnOf(samples, 1));
+    double half =
+        Math.max(
+            VI_MIN_HALF_WIDTH,
+            Math.max(
+                Math.max(Math.abs(r[0]), Math.abs(r[1])),
+                Math.max(Math.abs(r[2]), Math.abs(r[3]))));
+    double[] range = {-half, half, -half, half};
+    Plots.Grid fitted = DensityGrid.evaluate(m::logProb, range, grid);
+    double logZ = target.logNormalizer().orElse(0);
+    Plots.Grid exact =
+        DensityGrid.evaluate(
+            x -> {
+              try (Tape tape = Tape.noGrad()) {
+                Tensor lp = target.logDensity(tape.input(x)).value();
+                for (int i = 0; i < lp.size(); i++) {
+                  lp.setFlat(i, (float) (lp.getFlat(i) - logZ));
+                }
+                return lp;
+              }
+            },
+            range,
+            grid);
+    if (target.logNormalizer().isEmpty()) {
+      double mass = DensityGrid.mass(exact);
+      double[] d = exact.density();
+      for (int i = 0; i < d.length; i++) {
+        d[i] /= mass;
+      }
+    }
+    String x = m.columnNames().get(0);
+    String y = m.columnNames().get(1);
+    BufferedImage left =
+        Plots.density(
+            title,
+            x,
+            y,
+            fitted,
+            List.of(
+                Plots.points(
+                    "samples of the flow (" + points + ")",
+                    CommandIo.rows(samples, points),
+                    points,
+                    Plots.alpha(Plots.SAMPLES, 170))));
+    BufferedImage right = Plots.density("Target " + target.name(), x, y, exact, List.of());
+    return new Density(Plots.sideBySide(left, right), DensityGrid.mass(fitted));
   }
 
   /**

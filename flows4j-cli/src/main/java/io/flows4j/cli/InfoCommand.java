@@ -57,8 +57,13 @@ final class InfoCommand implements Callable<Integer> {
     out.printf("columns:      %s (%d)%n", String.join(", ", m.columnNames()), m.dimension());
     out.printf(
         "transform:    %s%n", m.standardization().map(InfoCommand::standardization).orElse("none"));
+    String viTarget = m.metadata().get(ViCommand.TARGET_KEY);
+    if (viTarget != null) {
+      out.printf("target:       %s (variational inference)%n", viTarget);
+    }
     m.trainingResult()
-        .ifPresentOrElse(r -> training(out, r), () -> out.println("training:     unknown"));
+        .ifPresentOrElse(
+            r -> training(out, r, viTarget != null), () -> out.println("training:     unknown"));
     out.flush();
     return 0;
   }
@@ -70,7 +75,23 @@ final class InfoCommand implements Callable<Integer> {
         s.logAbsDet());
   }
 
-  private static void training(PrintWriter out, TrainingResult r) {
+  private static void training(PrintWriter out, TrainingResult r, boolean variational) {
+    if (variational) {
+      out.printf(
+          Locale.ROOT,
+          "training:     %,d of %,d steps (%s) of %d samples of the flow; final loss %.4f%n",
+          r.stepsRun(),
+          r.totalSteps(),
+          r.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '),
+          r.batchSize(),
+          r.finalTrainLoss());
+      out.printf(
+          Locale.ROOT,
+          "time:         %.1f s, %.3f ms per step (median)%n",
+          r.trainSeconds(),
+          r.secPerStepMedian() * 1e3);
+      return;
+    }
     out.printf(
         Locale.ROOT,
         "training:     %,d of %,d steps (%s), batch %d, %.1f epochs; %,d training rows, %,d"

@@ -14,11 +14,13 @@ import picocli.CommandLine.ParameterException;
     name = "flows4j",
     mixinStandardHelpOptions = true,
     versionProvider = VersionProvider.class,
-    description = "Normalizing flows for the JVM: fit, evaluate, sample, benchmark.",
+    description =
+        "Normalizing flows for the JVM: fit, variational inference, evaluate, sample, benchmark.",
     subcommands = {
       CommandLine.HelpCommand.class,
       DemoCommand.class,
       FitCommand.class,
+      ViCommand.class,
       EvalCommand.class,
       LogprobCommand.class,
       SampleCommand.class,

@@ -2,6 +2,8 @@ package io.flows4j.cli;
 
 import io.flows4j.data.Dataset;
 import io.flows4j.model.FittedModel;
+import io.flows4j.vi.Target;
+import io.flows4j.vi.Targets;
 import java.awt.image.BufferedImage;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -17,7 +19,7 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Draws a model as a PNG: 'density' (2-D models) is a heat map of p(x) with samples and data"
-          + " overlaid; 'curve' is the training curve (loss and validation NLL against the step);"
+          + " overlaid (for a model written by 'vi', beside the target's density); 'curve' is the training curve (loss and validation NLL against the step);"
           + " 'pairs' shows pairwise marginals of samples against the data for the first few"
           + " columns.",
       "Default kind: density for 2-D models, pairs otherwise."
@@ -95,7 +97,12 @@ final class PlotCommand implements Callable<Integer> {
     BufferedImage img =
         switch (k) {
           case density -> {
-            Figures.Density f = Figures.density(m, d, points, grid, seed, "Density of " + name);
+            Target target = viTarget(m);
+            Figures.Density f =
+                target != null && d == null
+                    ? Figures.variational(
+                        m, target, points, grid, seed, "Fitted density of " + name)
+                    : Figures.density(m, d, points, grid, seed, "Density of " + name);
             spec.commandLine()
                 .getErr()
                 .printf(
@@ -120,5 +127,17 @@ final class PlotCommand implements Callable<Integer> {
     Plots.writePng(img, out);
     spec.commandLine().getErr().printf("plot: wrote %s%n", out);
     return 0;
+  }
+
+  /**
+   * The target of a model written by {@code flows4j vi}, or {@code null} for other models (and for
+   * a target this version does not know).
+   */
+  static Target viTarget(FittedModel m) {
+    String name = m.metadata().get(ViCommand.TARGET_KEY);
+    if (name == null || !Targets.NAMES.contains(name)) {
+      return null;
+    }
+    return Targets.byName(name);
   }
 }

@@ -229,6 +229,20 @@ final class Plots {
     return image;
   }
 
+  /** Two figures side by side on a white background, top-aligned (a fit beside its target). */
+  static BufferedImage sideBySide(BufferedImage left, BufferedImage right) {
+    int width = left.getWidth() + right.getWidth();
+    int height = Math.max(left.getHeight(), right.getHeight());
+    BufferedImage image = new BufferedImage(width, height, BufferedImage.TYPE_INT_RGB);
+    Graphics2D g = image.createGraphics();
+    g.setColor(Color.WHITE);
+    g.fillRect(0, 0, width, height);
+    g.drawImage(left, 0, 0, null);
+    g.drawImage(right, left.getWidth(), 0, null);
+    g.dispose();
+    return image;
+  }
+
   /** The colour bar right of the heat map: the ramp with ticks at 0, max/2 and max. */
   private static void colourBar(Graphics2D g, int x, int top, int bottom, double max) {
     int w = 18;

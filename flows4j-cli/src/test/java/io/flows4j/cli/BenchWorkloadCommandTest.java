@@ -133,4 +133,47 @@ class BenchWorkloadCommandTest {
     assertThat(run("bench", "W1", "--model", "glow")).isEqualTo(2);
     assertThat(err.toString()).startsWith("error: Invalid value for option '--model'");
   }
+
+  @Test
+  void w2RunsTheProtocolAndPrintsTheKlFields() {
+    assertThat(run("bench", "W2", "--model", "realnvp", "--dataset", "u2", "--steps", "3"))
+        .as(err.toString())
+        .isZero();
+    String[] lines = out.toString().lines().toArray(String[]::new);
+    assertThat(lines).hasSize(1);
+    Map<String, Object> json = FlatJson.parse(lines[0]);
+    assertThat(json)
+        .containsKeys(
+            "train_sec",
+            "sec_per_step_median",
+            "kl_nats",
+            "kl_stderr",
+            "frac_outside_box",
+            "peak_rss_mb",
+            "params")
+        .containsEntry("workload", "W2")
+        .containsEntry("model", "realnvp")
+        .containsEntry("dataset", "U2")
+        .containsEntry("steps", 3.0)
+        .containsEntry("batch", 256.0)
+        .containsEntry("weight_decay", 0.001)
+        .containsEntry("threads", 1.0)
+        .containsEntry("eval_samples", 100000.0)
+        .containsEntry("nonfinite_steps", 0.0);
+    assertThat((Double) json.get("kl_nats")).isFinite();
+    assertThat(err.toString()).contains("bench W2 realnvp U2 t=1");
+  }
+
+  @Test
+  void w2RefusesModelsItCannotBuildBeforeAnyRun() {
+    assertThat(run("bench", "W2", "--model", "planar", "--quick")).isEqualTo(2);
+    assertThat(err.toString()).startsWith("error: flow planar: not available in this build yet");
+    assertThat(out.toString()).isEmpty();
+    err.getBuffer().setLength(0);
+    assertThat(run("bench", "W2", "--dataset", "U5")).isEqualTo(2);
+    assertThat(err.toString())
+        .isEqualTo(
+            "error: --dataset for W2 must be one of U1, U2, U3, U4, but was 'U5'"
+                + System.lineSeparator());
+  }
 }

@@ -1,6 +1,5 @@
 package io.flows4j.training;
 
-import io.flows4j.autodiff.Gradients;
 import io.flows4j.autodiff.Losses;
 import io.flows4j.autodiff.Parameter;
 import io.flows4j.autodiff.Tape;
@@ -28,7 +27,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 
 /**
  * Fits a {@link Flow} to data by maximum likelihood: minimises the mean negative log-likelihood
@@ -477,10 +475,7 @@ public final class Trainer {
      */
     private NonFiniteTrainingException nonFinite(
         int step, float loss, long start, long[] stepNanos, int stepsDone) {
-      Optional<Gradients.NonFinite> bad = Gradients.firstNonFinite(params);
-      String lossText = Float.isFinite(loss) ? "loss is finite (" + loss + ")" : "loss is " + loss;
-      String gradText =
-          bad.map(b -> "first non-finite " + b.describe()).orElse("every gradient is finite");
+      String cause = NonFiniteTrainingException.describeStep(loss, params);
       boolean restored = restoreBest(stepsDone);
       String state;
       if (restored || (best != null && bestStep > 0)) {
@@ -498,12 +493,11 @@ public final class Trainer {
       String message =
           String.format(
               Locale.ROOT,
-              "Trainer: step %d of %d: %s; %s; %s (try a lower learning rate, gradient clipping"
+              "Trainer: step %d of %d: %s; %s (try a lower learning rate, gradient clipping"
                   + " or standardized data)",
               step,
               totalSteps,
-              lossText,
-              gradText,
+              cause,
               state);
       TrainingResult partial =
           result(stepsDone, TrainingResult.StopReason.NON_FINITE, restored, start, stepNanos);

@@ -78,6 +78,38 @@ public final class MathOps {
         });
   }
 
+  /** {@code sin(x)}; derivative {@code cos(x)}. */
+  public static Var sin(Var x) {
+    return Pointwise.unary(
+        x,
+        (s, so, d, dOff, from, to) -> {
+          for (int i = from; i < to; i++) {
+            d[dOff + i] = (float) Math.sin(s[so + i]);
+          }
+        },
+        (xs, xo, ys, yo, dy, dyo, dx, dxo, from, to) -> {
+          for (int i = from; i < to; i++) {
+            dx[dxo + i] += dy[dyo + i] * (float) Math.cos(xs[xo + i]);
+          }
+        });
+  }
+
+  /** {@code cos(x)}; derivative {@code -sin(x)}. */
+  public static Var cos(Var x) {
+    return Pointwise.unary(
+        x,
+        (s, so, d, dOff, from, to) -> {
+          for (int i = from; i < to; i++) {
+            d[dOff + i] = (float) Math.cos(s[so + i]);
+          }
+        },
+        (xs, xo, ys, yo, dy, dyo, dx, dxo, from, to) -> {
+          for (int i = from; i < to; i++) {
+            dx[dxo + i] -= dy[dyo + i] * (float) Math.sin(xs[xo + i]);
+          }
+        });
+  }
+
   /** {@code tanh(x)}; derivative {@code 1 - y^2}. */
   public static Var tanh(Var x) {
     return activation(x, Activation.TANH);

@@ -24,6 +24,8 @@ class MathOpsTest {
         Arguments.of(
             "square", (UnaryOperator<Var>) MathOps::square, (DoubleUnaryOperator) x -> x * x),
         Arguments.of("sqrt", (UnaryOperator<Var>) MathOps::sqrt, (DoubleUnaryOperator) Math::sqrt),
+        Arguments.of("sin", (UnaryOperator<Var>) MathOps::sin, (DoubleUnaryOperator) Math::sin),
+        Arguments.of("cos", (UnaryOperator<Var>) MathOps::cos, (DoubleUnaryOperator) Math::cos),
         Arguments.of("tanh", (UnaryOperator<Var>) MathOps::tanh, (DoubleUnaryOperator) Math::tanh),
         Arguments.of(
             "sigmoid",
