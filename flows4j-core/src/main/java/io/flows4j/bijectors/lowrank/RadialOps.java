@@ -226,7 +226,9 @@ final class RadialOps {
   static double solveRadius(double alpha, double gamma, double ry) {
     double b = gamma - ry;
     double root = Math.sqrt(b * b + 4 * alpha * ry);
-    return b <= 0 ? 0.5 * (root - b) : 2 * alpha * ry / (b + root);
+    // 2 alpha / (b + root) <= sqrt(alpha / ry) cannot overflow, while 2 alpha ry or ry / (b + root)
+    // can be subnormal (r_y = 1e-300 beside alpha = 1e12) where the root is not.
+    return b <= 0 ? 0.5 * (root - b) : 2 * alpha / (b + root) * ry;
   }
 
   /** {@code dL/dr} of {@link Params#logDet}. */
