@@ -23,13 +23,15 @@ import java.util.Locale;
  * io.flows4j.bijectors.lowrank} through {@link Presets}); prints one JSON line per measurement.
  *
  * <ul>
- *   <li>{@code train [planar|radial|sylvester] [layers] [batch]}: one reverse-KL training step of
- *       the W2 shape (BENCHMARKS.md), in the sampling-direction orientation ({@link
- *       Presets#variationalTransform}): {@code sampleWithLogProb(batch)} (the closed forms), the
- *       loss {@code mean(log q(x) + |x|^2 / 2)} (the energy of a standard normal target: a stand-in
- *       of the W2 targets, whose cost is not the flow's), backward through the closed forms, and an
- *       Adam update (lr 1e-3, weight decay 0). Default 32 layers, batch 256, 2-D. Reports the
- *       median seconds per step.
+ *   <li>{@code train [planar|radial|sylvester] [layers] [batch] [sampling|density]}: one reverse-KL
+ *       training step of the W2 shape (BENCHMARKS.md), in the sampling-direction orientation
+ *       ({@link Presets#variationalTransform}): {@code sampleWithLogProb(batch)} (the closed
+ *       forms), the loss {@code mean(log q(x) + |x|^2 / 2)} (the energy of a standard normal
+ *       target: a stand-in of the W2 targets, whose cost is not the flow's), backward through the
+ *       closed forms, and an Adam update (lr 1e-3, weight decay 0). Default 32 layers, batch 256,
+ *       2-D. Reports the median seconds per step. With {@code density} the same step runs through
+ *       the other orientation ({@link Presets#transform}): sampling then takes the numerical
+ *       direction and its implicit gradients, which shows what the orientation choice is worth.
  *   <li>{@code inverse [rows] [batch]}: for each of planar, radial and Sylvester, {@code K = 16}
  *       layers in 2-D and 8-D with parameters perturbed by N(0, 0.5^2) (seed 0), {@code rows}
  *       points (default 100,000) drawn from the flow ({@code z ~ N(0, I)} through the closed form),
@@ -58,8 +60,9 @@ public final class LowRankBench {
         String kind = args.length > 1 ? args[1] : null;
         int layers = args.length > 2 ? Integer.parseInt(args[2]) : 32;
         int batch = args.length > 3 ? Integer.parseInt(args[3]) : 256;
+        boolean sampling = args.length <= 4 || !args[4].equals("density");
         for (String k : kind == null ? new String[] {"planar", "radial"} : new String[] {kind}) {
-          System.out.println(train(k, 2, layers, batch));
+          System.out.println(train(k, 2, layers, batch, sampling));
         }
       }
       case "inverse" -> {
@@ -78,10 +81,12 @@ public final class LowRankBench {
   }
 
   /** One W2-shaped training step, timed; see the class comment. */
-  static JsonLine train(String kind, int dim, int layers, int batch) {
+  static JsonLine train(String kind, int dim, int layers, int batch, boolean sampling) {
     Flow flow =
         new Flow(
-            Presets.variationalTransform(kind, dim, layers, new int[0], 0),
+            sampling
+                ? Presets.variationalTransform(kind, dim, layers, new int[0], 0)
+                : Presets.transform(kind, dim, layers, new int[0], 0),
             new StandardNormal(dim));
     Adam adam = new Adam(flow.namedParameters(), AdamConfig.of(1e-3));
     Rng rng = new Rng(0);
@@ -103,6 +108,7 @@ public final class LowRankBench {
     return new JsonLine()
         .put("workload", "W2-step")
         .put("model", kind + "K" + layers)
+        .put("closed_form", sampling ? "sampling" : "density")
         .put("dim", dim)
         .put("batch", batch)
         .put("params", flow.parameterCount())
