@@ -66,20 +66,26 @@ final class FitCommand implements Callable<Integer> {
   @Option(
       names = "--flow",
       paramLabel = "KIND",
-      description = "Architecture: realnvp, maf, nsf, nsf-ar or nice (default: ${DEFAULT-VALUE}).",
+      description =
+          "Architecture: realnvp, maf, nsf, nsf-ar, nice, planar, radial or sylvester (default:"
+              + " ${DEFAULT-VALUE}).",
       defaultValue = "realnvp")
   String flow;
 
   @Option(
       names = "--layers",
       paramLabel = "K",
-      description = "Flow layers (default: 8 for realnvp, nsf and nice; 5 for maf; 4 for nsf-ar).")
+      description =
+          "Flow layers (default: 8 for realnvp, nsf, nice and sylvester; 5 for maf; 4 for nsf-ar;"
+              + " 16 for planar and radial).")
   Integer layers;
 
   @Option(
       names = "--hidden",
       paramLabel = "H,H",
-      description = "Hidden widths of each conditioner network (default: ${DEFAULT-VALUE}).",
+      description =
+          "Hidden widths of each conditioner network (default: ${DEFAULT-VALUE}); ignored by planar"
+              + " and radial; sylvester takes the first as its rank, at most the columns.",
       defaultValue = "64,64")
   String hidden;
 

@@ -15,7 +15,13 @@ enum FlowChoice {
   /** Neural spline flow with autoregressive (MADE) spline layers. */
   NSF_AR("nsf-ar", 4),
   /** NICE additive coupling layers. */
-  NICE("nice", 8);
+  NICE("nice", 8),
+  /** Planar layers (closed form in the density direction). */
+  PLANAR("planar", 16),
+  /** Radial layers (closed form in the density direction). */
+  RADIAL("radial", 16),
+  /** Sylvester layers with a Householder frame; rank = first hidden width, at most the features. */
+  SYLVESTER("sylvester", 8);
 
   private final String id;
   private final int defaultLayers;

@@ -166,8 +166,8 @@ class BenchWorkloadCommandTest {
 
   @Test
   void w2RefusesModelsItCannotBuildBeforeAnyRun() {
-    assertThat(run("bench", "W2", "--model", "planar", "--quick")).isEqualTo(2);
-    assertThat(err.toString()).startsWith("error: flow planar: not available in this build yet");
+    assertThat(run("bench", "W2", "--model", "residual", "--quick")).isEqualTo(2);
+    assertThat(err.toString()).startsWith("error: flow residual: not available in this build yet");
     assertThat(out.toString()).isEmpty();
     err.getBuffer().setLength(0);
     assertThat(run("bench", "W2", "--dataset", "U5")).isEqualTo(2);

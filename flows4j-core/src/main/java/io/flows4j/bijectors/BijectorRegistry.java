@@ -6,6 +6,9 @@ import io.flows4j.bijectors.coupling.AffineCoupling;
 import io.flows4j.bijectors.coupling.SplineCoupling;
 import io.flows4j.bijectors.linear.LULinear;
 import io.flows4j.bijectors.linear.Permutation;
+import io.flows4j.bijectors.lowrank.Planar;
+import io.flows4j.bijectors.lowrank.Radial;
+import io.flows4j.bijectors.lowrank.Sylvester;
 import io.flows4j.bijectors.spline.SplineAutoregressive;
 import io.flows4j.io.Json;
 import java.util.ArrayList;
@@ -41,6 +44,9 @@ public final class BijectorRegistry {
     register(SplineCoupling.TYPE, SplineCoupling::fromSpec);
     register(SplineAutoregressive.TYPE, SplineAutoregressive::fromSpec);
     register(BoundContext.TYPE, BoundContext::fromSpec);
+    register(Planar.TYPE, Planar::fromSpec);
+    register(Radial.TYPE, Radial::fromSpec);
+    register(Sylvester.TYPE, Sylvester::fromSpec);
   }
 
   private BijectorRegistry() {}

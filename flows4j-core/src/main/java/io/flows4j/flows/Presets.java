@@ -8,6 +8,10 @@ import io.flows4j.bijectors.coupling.AdditiveCoupling;
 import io.flows4j.bijectors.coupling.AffineCoupling;
 import io.flows4j.bijectors.coupling.CouplingMask;
 import io.flows4j.bijectors.coupling.SplineCoupling;
+import io.flows4j.bijectors.lowrank.Orientation;
+import io.flows4j.bijectors.lowrank.Planar;
+import io.flows4j.bijectors.lowrank.Radial;
+import io.flows4j.bijectors.lowrank.Sylvester;
 import io.flows4j.bijectors.spline.SplineAutoregressive;
 import io.flows4j.distributions.StandardNormal;
 import io.flows4j.tensor.Checks;
@@ -36,11 +40,18 @@ import java.util.Locale;
  *       2-D data has 46,264 parameters.
  *   <li>{@code nsf-ar}: autoregressive rational-quadratic spline layers, MADE with hidden sizes
  *       {@code H}, order reversed between layers (the W3 NSF: {@code --layers 4 --hidden 256,256}).
+ *   <li>{@code planar}, {@code radial}: planar (tanh) and radial layers (Rezende and Mohamed 2015),
+ *       closed form in the density direction ({@code forward}); {@code H} is ignored (they have no
+ *       network). {@link #variationalTransform} gives the sampling-direction orientation.
+ *   <li>{@code sylvester}: Sylvester layers (van den Berg et al. 2018) with a Householder frame of
+ *       {@code D} reflections and rank {@code M = min(H_1, D)}, or {@code M = D} when {@code H} is
+ *       empty; closed form in the density direction.
  * </ul>
  */
 public final class Presets {
   /** The preset names, in the order the command line lists them. */
-  public static final List<String> NAMES = List.of("realnvp", "maf", "nsf", "nsf-ar", "nice");
+  public static final List<String> NAMES =
+      List.of("realnvp", "maf", "nsf", "nsf-ar", "nice", "planar", "radial", "sylvester");
 
   private Presets() {}
 
@@ -56,6 +67,24 @@ public final class Presets {
    * @throws IllegalArgumentException if the name is unknown or a size is out of range
    */
   public static Chain transform(String name, int features, int layers, int[] hidden, long seed) {
+    return build(name, features, layers, hidden, seed, Orientation.DENSITY);
+  }
+
+  /**
+   * The bijector for variational inference: for {@code planar}, {@code radial} and {@code
+   * sylvester}, the orientation whose closed form is the sampling direction ({@code inverse},
+   * latent to data), so that {@link Flow#sampleWithLogProb} costs one pass of closed forms; for the
+   * other presets the same as {@link #transform}.
+   *
+   * @throws IllegalArgumentException as {@link #transform}
+   */
+  public static Chain variationalTransform(
+      String name, int features, int layers, int[] hidden, long seed) {
+    return build(name, features, layers, hidden, seed, Orientation.SAMPLING);
+  }
+
+  private static Chain build(
+      String name, int features, int layers, int[] hidden, long seed, Orientation orientation) {
     String key = name == null ? "" : name.toLowerCase(Locale.ROOT);
     Checks.requireArgument(
         NAMES.contains(key), "flow: must be one of %s, but was '%s'", NAMES, name);
@@ -85,6 +114,14 @@ public final class Presets {
                 new SplineCoupling(CouplingMask.alternatingHalves(features, i), hidden, s);
             case "maf" -> maf(features, i, hidden, s);
             case "nsf-ar" -> new SplineAutoregressive(features, degrees(features, i), hidden, s);
+            case "planar" -> Planar.builder(features).orientation(orientation).seed(s).build();
+            case "radial" -> new Radial(features, orientation, s);
+            case "sylvester" ->
+                Sylvester.builder(features)
+                    .rank(hidden.length == 0 ? features : Math.min(hidden[0], features))
+                    .orientation(orientation)
+                    .seed(s)
+                    .build();
             default -> throw new IllegalStateException(key);
           });
     }

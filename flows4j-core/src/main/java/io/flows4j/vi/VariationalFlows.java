@@ -23,7 +23,7 @@ public final class VariationalFlows {
       List.of("planar", "radial", "sylvester", "residual", "realnvp", "maf", "nsf");
 
   /** Names whose layers come with issue 4's other branches and are not in this build yet. */
-  static final List<String> PENDING = List.of("planar", "radial", "sylvester", "residual");
+  static final List<String> PENDING = List.of("residual");
 
   private VariationalFlows() {}
 
@@ -43,11 +43,9 @@ public final class VariationalFlows {
   }
 
   /**
-   * The one place that builds a variational flow's transform. TODO(merge): when the branches {@code
-   * planar} and {@code residual} are merged, this calls {@code Presets.variationalTransform(name,
-   * features, layers, hidden, seed)} (which knows planar, radial, sylvester and residual and
-   * returns a transform whose closed form is the sampling direction) and the {@code PENDING} check
-   * goes.
+   * The one place that builds a variational flow's transform: {@link
+   * Presets#variationalTransform}, whose planar, radial and Sylvester layers have their closed form
+   * in the sampling direction.
    */
   static Bijector transform(String name, int features, int layers, int[] hidden, long seed) {
     String key = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
@@ -61,6 +59,6 @@ public final class VariationalFlows {
         "flow %s: not available in this build yet (its layers are on another branch); use"
             + " realnvp, maf or nsf",
         key);
-    return Presets.transform(key, features, layers, hidden, seed);
+    return Presets.variationalTransform(key, features, layers, hidden, seed);
   }
 }

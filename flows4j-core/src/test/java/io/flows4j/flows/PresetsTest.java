@@ -30,7 +30,7 @@ class PresetsTest {
   @DisplayName("unknown names, coupling flows on one feature and bad sizes are refused")
   void badArguments() {
     assertThatThrownBy(() -> Presets.transform("glowish", 2, 2, new int[] {8}, 0))
-        .hasMessage("flow: must be one of [realnvp, maf, nsf, nsf-ar, nice], but was 'glowish'");
+        .hasMessage("flow: must be one of " + Presets.NAMES + ", but was 'glowish'");
     assertThatThrownBy(() -> Presets.transform("realnvp", 1, 2, new int[] {8}, 0))
         .hasMessageContaining("a coupling flow needs at least 2 features");
     assertThatThrownBy(() -> Presets.transform("maf", 2, 0, new int[] {8}, 0))
