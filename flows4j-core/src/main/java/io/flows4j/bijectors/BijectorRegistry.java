@@ -6,6 +6,7 @@ import io.flows4j.bijectors.coupling.AffineCoupling;
 import io.flows4j.bijectors.coupling.SplineCoupling;
 import io.flows4j.bijectors.linear.LULinear;
 import io.flows4j.bijectors.linear.Permutation;
+import io.flows4j.bijectors.residual.InvertibleResidualBlock;
 import io.flows4j.bijectors.spline.SplineAutoregressive;
 import io.flows4j.io.Json;
 import java.util.ArrayList;
@@ -40,6 +41,7 @@ public final class BijectorRegistry {
     register(AdditiveCoupling.TYPE, AdditiveCoupling::fromSpec);
     register(SplineCoupling.TYPE, SplineCoupling::fromSpec);
     register(SplineAutoregressive.TYPE, SplineAutoregressive::fromSpec);
+    register(InvertibleResidualBlock.TYPE, InvertibleResidualBlock::fromSpec);
   }
 
   private BijectorRegistry() {}
