@@ -62,14 +62,16 @@ final class FitCommand implements Callable<Integer> {
   @Option(
       names = "--flow",
       paramLabel = "KIND",
-      description = "Architecture: realnvp, maf, nsf, nsf-ar or nice (default: ${DEFAULT-VALUE}).",
+      description =
+          "Architecture: realnvp, maf, nsf, nsf-ar, nice or residual (default: ${DEFAULT-VALUE}).",
       defaultValue = "realnvp")
   String flow;
 
   @Option(
       names = "--layers",
       paramLabel = "K",
-      description = "Flow layers (default: 8 for realnvp, nsf and nice; 5 for maf; 4 for nsf-ar).")
+      description =
+          "Flow layers (default: 8 for realnvp, nsf, nice and residual; 5 for maf; 4 for nsf-ar).")
   Integer layers;
 
   @Option(

@@ -15,7 +15,9 @@ enum FlowChoice {
   /** Neural spline flow with autoregressive (MADE) spline layers. */
   NSF_AR("nsf-ar", 4),
   /** NICE additive coupling layers. */
-  NICE("nice", 8);
+  NICE("nice", 8),
+  /** Invertible residual blocks (i-ResNet, Residual Flows). */
+  RESIDUAL("residual", 8);
 
   private final String id;
   private final int defaultLayers;

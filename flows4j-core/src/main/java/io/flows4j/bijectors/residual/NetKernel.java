@@ -61,10 +61,9 @@ final class NetKernel {
       float[] p = scratch[0];
       int n = rows * in(i);
       float k = (float) (1.0 / ResidualOps.LIPSWISH_SCALE);
-      float b = (float) betas[i];
+      ResidualOps.sigmoidScaled(h, 0, (float) betas[i], p, 0, n);
       for (int e = 0; e < n; e++) {
-        float a = h[e];
-        p[e] = a * k / (1f + (float) Math.exp(-b * a));
+        p[e] *= h[e] * k;
       }
       float[] dst = i == layers - 1 ? out : scratch[1];
       linear(p, rows, i, dst);

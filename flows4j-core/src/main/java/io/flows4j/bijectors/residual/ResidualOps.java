@@ -6,6 +6,9 @@ import io.flows4j.tensor.Checks;
 import io.flows4j.tensor.Shape;
 import io.flows4j.tensor.StableMath;
 import io.flows4j.tensor.Tensor;
+import io.flows4j.tensor.kernels.Activation;
+import io.flows4j.tensor.kernels.Elementwise;
+import io.flows4j.tensor.kernels.ElementwiseKernels;
 
 /**
  * The autodiff ops of residual flows, each with a hand-written backward rule (checked against
@@ -48,16 +51,15 @@ final class ResidualOps {
    */
   static Tensor sigmoidScaled(Tensor a, double beta) {
     Tensor s = Tape.newValue(a.shape());
-    float[] ad = a.data();
-    float[] sd = s.data();
-    int ao = a.offset();
-    int so = s.offset();
-    int n = a.size();
-    float b = (float) beta;
-    for (int i = 0; i < n; i++) {
-      sd[so + i] = (float) (1.0 / (1.0 + Math.exp(-b * ad[ao + i])));
-    }
+    sigmoidScaled(a.data(), a.offset(), (float) beta, s.data(), s.offset(), a.size());
     return s;
+  }
+
+  /** {@code s = sigmoid(beta a)} over {@code n} elements, on the vectorised elementwise kernels. */
+  static void sigmoidScaled(float[] a, int aOff, float beta, float[] s, int sOff, int n) {
+    Elementwise k = ElementwiseKernels.get();
+    k.scaleShift(a, aOff, beta, 0f, s, sOff, n);
+    k.activation(Activation.SIGMOID, s, sOff, s, sOff, n);
   }
 
   /**
@@ -257,13 +259,12 @@ final class ResidualOps {
     Tensor y = Tape.newValue(st);
     float[] yd = y.data();
     int yo = y.offset();
+    Elementwise ew = ElementwiseKernels.get();
     for (int r = 0; r < rows; r++) {
       int prow = po + r * h;
       for (int j = 0; j < tangents; j++) {
         int trow = (r * tangents + j) * h;
-        for (int c = 0; c < h; c++) {
-          yd[yo + trow + c] = pd[prow + c] * td[to + trow + c];
-        }
+        ew.mul(pd, prow, td, to + trow, yd, yo + trow, h);
       }
     }
     return Tape.result(
@@ -272,48 +273,45 @@ final class ResidualOps {
           Tensor g = node.grad();
           float[] gd = g.data();
           int go = g.offset();
-          if (t.requiresGrad()) {
-            Tensor gt = t.grad();
-            float[] gtd = gt.data();
-            int gto = gt.offset();
-            for (int r = 0; r < rows; r++) {
-              int prow = po + r * h;
-              for (int j = 0; j < tangents; j++) {
-                int trow = (r * tangents + j) * h;
-                for (int c = 0; c < h; c++) {
-                  gtd[gto + trow + c] += pd[prow + c] * gd[go + trow + c];
-                }
+          boolean wantT = t.requiresGrad();
+          boolean wantA = a.requiresGrad();
+          boolean wantBeta = betaRaw.requiresGrad();
+          float[] gtd = wantT ? t.grad().data() : null;
+          int gto = wantT ? t.grad().offset() : 0;
+          // q[b, k] = sum over the row's tangents of t * dOut, in contiguous passes
+          Tensor qt = wantA || wantBeta ? Tape.newValue(sa).fill(0f) : null;
+          float[] qd = qt == null ? null : qt.data();
+          int qo = qt == null ? 0 : qt.offset();
+          for (int r = 0; r < rows; r++) {
+            int prow = po + r * h;
+            int qrow = qo + r * h;
+            for (int j = 0; j < tangents; j++) {
+              int trow = (r * tangents + j) * h;
+              if (wantT) {
+                ew.mulAdd(pd, prow, gd, go + trow, gtd, gto + trow, h);
+              }
+              if (qd != null) {
+                ew.mulAdd(td, to + trow, gd, go + trow, qd, qrow, h);
               }
             }
           }
-          boolean wantA = a.requiresGrad();
-          boolean wantBeta = betaRaw.requiresGrad();
-          if (!wantA && !wantBeta) {
+          if (qd == null) {
             return;
           }
           float[] gad = wantA ? a.grad().data() : null;
           int gao = wantA ? a.grad().offset() : 0;
           double betaSum = 0;
-          for (int r = 0; r < rows; r++) {
-            for (int c = 0; c < h; c++) {
-              // q = sum over the row's tangents of t * dOut
-              float q = 0;
-              for (int j = 0; j < tangents; j++) {
-                int idx = (r * tangents + j) * h + c;
-                q += td[to + idx] * gd[go + idx];
-              }
-              int i = r * h + c;
-              float si = sd[so + i];
-              float ai = ad[ao + i];
-              float ds = si * (1 - si);
-              float curv = ds * (1 - 2 * si);
-              if (wantA) {
-                gad[gao + i] += q * (2 * b * ds + b * b * ai * curv) * k;
-              }
-              if (wantBeta) {
-                betaSum += (double) q * (2 * ai * ds + b * ai * ai * curv);
-              }
+          int n = rows * h;
+          for (int i = 0; i < n; i++) {
+            float si = sd[so + i];
+            float ai = ad[ao + i];
+            float ds = si * (1 - si);
+            float curv = ds * (1 - 2 * si);
+            float q = qd[qo + i];
+            if (wantA) {
+              gad[gao + i] += q * (2 * b * ds + b * b * ai * curv) * k;
             }
+            betaSum += (double) q * (2 * ai * ds + b * ai * ai * curv);
           }
           if (wantBeta) {
             addToScalar(betaRaw, betaSum * k * StableMath.sigmoid(betaRaw.value().getFlat(0)));

@@ -64,7 +64,8 @@ class ResidualBlockGradientTest {
   }
 
   @Test
-  @DisplayName("inverse value by fixed point: implicit gradients in z and every parameter (seed 35)")
+  @DisplayName(
+      "inverse value by fixed point: implicit gradients in z and every parameter (seed 35)")
   void inverseValue() {
     GradCheck.check(
         v -> InvertibleResidualBlock.invert(net(v), v[0], SOLVE_TOL, 1000, "test"), 36, inputs(35));

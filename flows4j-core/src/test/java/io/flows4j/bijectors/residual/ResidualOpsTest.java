@@ -54,7 +54,8 @@ class ResidualOpsTest {
     Tensor v = unit(7, 2);
     double sigma = ResidualOps.bilinear(u, w, v);
     try (Tape t = Tape.noGrad()) {
-      Tensor same = ResidualOps.spectralNormalize(t.input(w), u, v, Math.abs(sigma) * 2 + 1).value();
+      Tensor same =
+          ResidualOps.spectralNormalize(t.input(w), u, v, Math.abs(sigma) * 2 + 1).value();
       assertThat(same.toArray()).containsExactly(w.toArray());
       double c = Math.abs(sigma) / 4;
       Tensor scaled = ResidualOps.spectralNormalize(t.input(w), u, v, c).value();
@@ -73,7 +74,8 @@ class ResidualOpsTest {
   }
 
   private static Var lipSwish(Var a, Var beta) {
-    return ResidualOps.lipSwish(a, beta, ResidualOps.sigmoidScaled(a.value(), ResidualOps.beta(beta)));
+    return ResidualOps.lipSwish(
+        a, beta, ResidualOps.sigmoidScaled(a.value(), ResidualOps.beta(beta)));
   }
 
   @Test

@@ -24,8 +24,7 @@ class SpectralNormTest {
   private static final double SIGMA_TOL = 1e-5;
 
   private static InvertibleResidualBlock block(long seed) {
-    InvertibleResidualBlock b =
-        InvertibleResidualBlock.builder(2).hidden(8).seed(seed).build();
+    InvertibleResidualBlock b = InvertibleResidualBlock.builder(2).hidden(8).seed(seed).build();
     Rng rng = new Rng(seed);
     for (Parameter p : b.parameters()) {
       rng.fillNormal(p.value(), 0, 1);
