@@ -42,9 +42,11 @@ final class NetKernel {
     return weights[layer].shape().dim(0);
   }
 
-  /** Scratch for {@link #evaluate}: two buffers of {@code rows x widest}. */
+  /** Scratch for {@link #evaluate}: three buffers of {@code rows x widest}. */
   float[][] scratch(int rows) {
-    return new float[][] {new float[rows * widest], new float[rows * widest]};
+    return new float[][] {
+      new float[rows * widest], new float[rows * widest], new float[rows * widest]
+    };
   }
 
   /**
@@ -56,20 +58,18 @@ final class NetKernel {
    */
   void evaluate(float[] x, int rows, float[] out, float[][] scratch) {
     float[] h = x;
+    float[] p = scratch[0];
     int layers = weights.length;
+    float k = (float) (1.0 / ResidualOps.LIPSWISH_SCALE);
     for (int i = 0; i < layers; i++) {
-      float[] p = scratch[0];
       int n = rows * in(i);
-      float k = (float) (1.0 / ResidualOps.LIPSWISH_SCALE);
       ResidualOps.sigmoidScaled(h, 0, (float) betas[i], p, 0, n);
       for (int e = 0; e < n; e++) {
         p[e] *= h[e] * k;
       }
-      float[] dst = i == layers - 1 ? out : scratch[1];
+      // h alternates between scratch[1] and scratch[2], never aliasing p
+      float[] dst = i == layers - 1 ? out : (h == scratch[1] ? scratch[2] : scratch[1]);
       linear(p, rows, i, dst);
-      float[] t = scratch[0];
-      scratch[0] = scratch[1];
-      scratch[1] = t;
       h = dst;
     }
   }
