@@ -89,6 +89,15 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
   /** Default number of power-series terms the estimator always computes (Chen et al. 2019). */
   public static final int DEFAULT_EXACT_TERMS = 2;
 
+  /**
+   * Iterations without a new smallest change after which an iteration whose change is within {@link
+   * #NOISE_FLOOR_FACTOR} of its tolerance is taken as converged (see the class comment).
+   */
+  static final int STALL_ITERATIONS = 20;
+
+  /** How far above the tolerance float32 rounding of {@code g} may hold the change. */
+  static final double NOISE_FLOOR_FACTOR = 100;
+
   /** Power iterations a new block runs to start from converged singular vectors. */
   static final int REFRESH_ITERATIONS = 500;
 
@@ -450,6 +459,7 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
     float[][] scratch = kernel.scratch(rows);
     double worst = Double.NaN;
     int worstAt = 0;
+    Stall stalled = new Stall(tolerance);
     for (int it = 1; it <= maxIterations; it++) {
       kernel.evaluate(x, rows, g, scratch);
       worst = 0;
@@ -480,7 +490,7 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
         }
         x[i] = next;
       }
-      if (converged) {
+      if (converged || stalled.atFloor(worst)) {
         return x;
       }
     }
@@ -517,6 +527,7 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
     float[] w = a.clone();
     float[] jtw = new float[n];
     double change = Double.NaN;
+    Stall stall = new Stall(tolerance);
     for (int it = 1; it <= maxIterations; it++) {
       slopes.vjp(w, jtw);
       change = 0;
@@ -527,7 +538,7 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
         scale = Math.max(scale, Math.abs(next));
         w[i] = next;
       }
-      if (change <= tolerance * scale) {
+      if (change <= tolerance * scale || stall.atFloor(change / scale)) {
         return w;
       }
     }
@@ -541,6 +552,30 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
             change),
         maxIterations,
         change);
+  }
+
+  /**
+   * Detects an iteration held at the float32 noise floor: the largest change has not reached a new
+   * minimum for {@link #STALL_ITERATIONS} iterations and is within {@link #NOISE_FLOOR_FACTOR}
+   * times the tolerance.
+   */
+  private static final class Stall {
+    private final double tolerance;
+    private double best = Double.POSITIVE_INFINITY;
+    private int since;
+
+    Stall(double tolerance) {
+      this.tolerance = tolerance;
+    }
+
+    boolean atFloor(double change) {
+      if (change < best) {
+        best = change;
+        since = 0;
+        return false;
+      }
+      return ++since >= STALL_ITERATIONS && best <= NOISE_FLOOR_FACTOR * tolerance;
+    }
   }
 
   /** A description for messages, e.g. {@code residual block 2 -> 64 -> 64 -> 2 (c = 0.97)}. */
