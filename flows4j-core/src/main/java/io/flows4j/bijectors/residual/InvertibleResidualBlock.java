@@ -450,47 +450,68 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
         gStar);
   }
 
-  /** {@code x = z - g(x)} iterated from {@code x = z} (see the class comment). */
+  /**
+   * {@code x = z - g(x)} iterated from {@code x = z} (see the class comment). A row leaves the
+   * iteration as soon as it meets the tolerance, so the rows still iterating are compacted and a
+   * few slow rows do not keep the whole batch busy.
+   */
   static float[] fixedPoint(
       NetKernel kernel, float[] z, int rows, double tolerance, int maxIterations, String who) {
-    int n = z.length;
+    int d = kernel.features();
     float[] x = z.clone();
-    float[] g = new float[n];
+    float[] xa = new float[rows * d];
+    float[] ga = new float[rows * d];
     float[][] scratch = kernel.scratch(rows);
+    int[] active = new int[rows];
+    for (int r = 0; r < rows; r++) {
+      active[r] = r;
+    }
+    int live = rows;
     double worst = Double.NaN;
     int worstAt = 0;
     Stall stalled = new Stall(tolerance);
     for (int it = 1; it <= maxIterations; it++) {
-      kernel.evaluate(x, rows, g, scratch);
-      worst = 0;
-      boolean converged = true;
-      for (int i = 0; i < n; i++) {
-        float next = z[i] - g[i];
-        if (!Float.isFinite(next)) {
-          throw new NonConvergenceException(
-              String.format(
-                  Locale.ROOT,
-                  "%s: fixed-point iteration produced %s at row %d, feature %d in iteration %d",
-                  who,
-                  next,
-                  i / kernel.features(),
-                  i % kernel.features(),
-                  it),
-              it,
-              Double.NaN);
-        }
-        double change = Math.abs(next - x[i]);
-        double scaled = change / Math.max(1.0, Math.abs(next));
-        if (scaled > tolerance) {
-          converged = false;
-        }
-        if (scaled > worst) {
-          worst = scaled;
-          worstAt = i;
-        }
-        x[i] = next;
+      for (int a = 0; a < live; a++) {
+        System.arraycopy(x, active[a] * d, xa, a * d, d);
       }
-      if (converged || stalled.atFloor(worst)) {
+      kernel.evaluate(xa, live, ga, scratch);
+      worst = 0;
+      int still = 0;
+      for (int a = 0; a < live; a++) {
+        int row = active[a];
+        boolean rowDone = true;
+        for (int f = 0; f < d; f++) {
+          int i = row * d + f;
+          float next = z[i] - ga[a * d + f];
+          if (!Float.isFinite(next)) {
+            throw new NonConvergenceException(
+                String.format(
+                    Locale.ROOT,
+                    "%s: fixed-point iteration produced %s at row %d, feature %d in iteration %d",
+                    who,
+                    next,
+                    row,
+                    f,
+                    it),
+                it,
+                Double.NaN);
+          }
+          double scaled = Math.abs(next - x[i]) / Math.max(1.0, Math.abs(next));
+          if (scaled > tolerance) {
+            rowDone = false;
+          }
+          if (scaled > worst) {
+            worst = scaled;
+            worstAt = i;
+          }
+          x[i] = next;
+        }
+        if (!rowDone) {
+          active[still++] = row;
+        }
+      }
+      live = still;
+      if (live == 0 || stalled.atFloor(worst)) {
         return x;
       }
     }
@@ -503,8 +524,8 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
             who,
             maxIterations,
             worst,
-            worstAt / kernel.features(),
-            worstAt % kernel.features(),
+            worstAt / d,
+            worstAt % d,
             tolerance),
         maxIterations,
         worst);
