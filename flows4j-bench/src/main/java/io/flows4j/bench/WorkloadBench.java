@@ -102,7 +102,18 @@ public final class WorkloadBench {
     /** MAF (MADE layers, affine). */
     MAF,
     /** Neural spline flow (rational-quadratic splines, 8 bins, tail bound 3). */
-    NSF;
+    NSF,
+    /**
+     * Residual flow (8 invertible residual blocks, {@code g = 2 -> 64 -> 64 -> 2}, LipSwish,
+     * spectral normalisation 0.97); W1 only. Trained and evaluated with the exact 2-D
+     * log-determinant (the peer trains with the estimator).
+     */
+    RESIDUAL;
+
+    /** Whether BENCHMARKS.md defines this model for workload {@code w}. */
+    public boolean definedFor(Workload w) {
+      return this != RESIDUAL || w == Workload.W1;
+    }
 
     /** The lower-case name used on the command line and in the output. */
     public String id() {
@@ -168,6 +179,8 @@ public final class WorkloadBench {
             case NSF ->
                 new Architecture(
                     8, List.of(64, 64), couplingDense(half, dim - half, 64, splineOut));
+            // g = D -> 64 -> 64 -> D: the dense shapes of a MADE with one output per feature
+            case RESIDUAL -> new Architecture(8, List.of(64, 64), madeDense(dim, 64, 1));
           };
       case W3 ->
           switch (m) {
@@ -175,6 +188,9 @@ public final class WorkloadBench {
                 new Architecture(8, List.of(256, 256), couplingDense(half, dim - half, 256, 2));
             case MAF -> new Architecture(5, List.of(256, 256), madeDense(dim, 256, 2));
             case NSF -> new Architecture(4, List.of(256, 256), madeDense(dim, 256, splineOut));
+            case RESIDUAL ->
+                throw new IllegalArgumentException(
+                    "--model residual is defined for W1 only, but the workload was W3");
           };
     };
   }
@@ -199,6 +215,7 @@ public final class WorkloadBench {
       case REALNVP -> "realnvp";
       case MAF -> "maf";
       case NSF -> w == Workload.W1 ? "nsf" : "nsf-ar";
+      case RESIDUAL -> "residual";
     };
   }
 

@@ -31,7 +31,7 @@ final class BenchWorkloadCommand {
     @Option(
         names = "--model",
         paramLabel = "M",
-        description = "realnvp, maf or nsf (default: all three).")
+        description = "realnvp, maf, nsf or residual (W1 only) (default: all of the workload).")
     Model model;
 
     @Option(
@@ -77,7 +77,14 @@ final class BenchWorkloadCommand {
           dataset != null
               ? List.of(w.dataset(dataset))
               : quick ? List.of(w.datasets.get(0)) : w.datasets;
-      List<Model> models = model != null ? List.of(model) : List.of(Model.values());
+      if (model != null && !model.definedFor(w)) {
+        throw new IllegalArgumentException(
+            "--model " + model.id() + " is not defined for " + w + " (BENCHMARKS.md)");
+      }
+      List<Model> models =
+          model != null
+              ? List.of(model)
+              : java.util.Arrays.stream(Model.values()).filter(m -> m.definedFor(w)).toList();
       Path root = DataRoot.find(dataDir);
       // Check every file before the first (long) run.
       for (String set : sets) {
@@ -132,7 +139,7 @@ final class BenchWorkloadCommand {
       mixinStandardHelpOptions = true,
       sortOptions = false,
       description = {
-        "W1 of BENCHMARKS.md: RealNVP, MAF and NSF on the 2-D sets moons, 8gaussians,"
+        "W1 of BENCHMARKS.md: RealNVP, MAF, NSF and ResidualFlow on the 2-D sets moons, 8gaussians,"
             + " checkerboard and 2spirals; 5,000 steps of batch 256, Adam lr 1e-3 constant, batches"
             + " drawn with replacement, seed 0; test NLL over the whole test file.",
         "One JSON line per run: workload, model, dataset, dim, steps, batch, lr, params, threads,"

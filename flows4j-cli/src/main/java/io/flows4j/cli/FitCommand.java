@@ -67,8 +67,8 @@ final class FitCommand implements Callable<Integer> {
       names = "--flow",
       paramLabel = "KIND",
       description =
-          "Architecture: realnvp, maf, nsf, nsf-ar, nice, planar, radial or sylvester (default:"
-              + " ${DEFAULT-VALUE}).",
+          "Architecture: realnvp, maf, nsf, nsf-ar, nice, planar, radial, sylvester or residual"
+              + " (default: ${DEFAULT-VALUE}).",
       defaultValue = "realnvp")
   String flow;
 
@@ -76,8 +76,8 @@ final class FitCommand implements Callable<Integer> {
       names = "--layers",
       paramLabel = "K",
       description =
-          "Flow layers (default: 8 for realnvp, nsf, nice and sylvester; 5 for maf; 4 for nsf-ar;"
-              + " 16 for planar and radial).")
+          "Flow layers (default: 8 for realnvp, nsf, nice, sylvester and residual; 5 for maf; 4"
+              + " for nsf-ar; 16 for planar and radial).")
   Integer layers;
 
   @Option(

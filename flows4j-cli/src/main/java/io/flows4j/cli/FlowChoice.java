@@ -21,7 +21,9 @@ enum FlowChoice {
   /** Radial layers (closed form in the density direction). */
   RADIAL("radial", 16),
   /** Sylvester layers with a Householder frame; rank = first hidden width, at most the features. */
-  SYLVESTER("sylvester", 8);
+  SYLVESTER("sylvester", 8),
+  /** Invertible residual blocks (i-ResNet, Residual Flows). */
+  RESIDUAL("residual", 8);
 
   private final String id;
   private final int defaultLayers;

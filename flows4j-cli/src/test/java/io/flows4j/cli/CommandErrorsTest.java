@@ -74,7 +74,7 @@ class CommandErrorsTest {
         "fit --data empty.csv --out OUT | 2 | empty.csv: no data rows (the file is empty)",
         // bad options
         "fit --data train.csv --flow glow --out OUT | 2 | --flow must be one of realnvp, maf, nsf,"
-            + " nsf-ar, nice, planar, radial, sylvester, but was 'glow'",
+            + " nsf-ar, nice, planar, radial, sylvester, residual, but was 'glow'",
         "fit --data train.csv --steps 0 --out OUT | 2 | --steps must be >= 1, but was 0",
         "fit --data train.csv --epochs 0 --out OUT | 2 | --epochs must be >= 1, but was 0",
         "fit --data train.csv --steps 5 --epochs 2 --out OUT | 2 | --steps=N, --epochs=E are"

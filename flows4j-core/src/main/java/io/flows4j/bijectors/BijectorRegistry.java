@@ -9,6 +9,7 @@ import io.flows4j.bijectors.linear.Permutation;
 import io.flows4j.bijectors.lowrank.Planar;
 import io.flows4j.bijectors.lowrank.Radial;
 import io.flows4j.bijectors.lowrank.Sylvester;
+import io.flows4j.bijectors.residual.InvertibleResidualBlock;
 import io.flows4j.bijectors.spline.SplineAutoregressive;
 import io.flows4j.io.Json;
 import java.util.ArrayList;
@@ -47,6 +48,7 @@ public final class BijectorRegistry {
     register(Planar.TYPE, Planar::fromSpec);
     register(Radial.TYPE, Radial::fromSpec);
     register(Sylvester.TYPE, Sylvester::fromSpec);
+    register(InvertibleResidualBlock.TYPE, InvertibleResidualBlock::fromSpec);
   }
 
   private BijectorRegistry() {}

@@ -12,6 +12,7 @@ import io.flows4j.bijectors.lowrank.Orientation;
 import io.flows4j.bijectors.lowrank.Planar;
 import io.flows4j.bijectors.lowrank.Radial;
 import io.flows4j.bijectors.lowrank.Sylvester;
+import io.flows4j.bijectors.residual.InvertibleResidualBlock;
 import io.flows4j.bijectors.spline.SplineAutoregressive;
 import io.flows4j.distributions.StandardNormal;
 import io.flows4j.tensor.Checks;
@@ -46,12 +47,19 @@ import java.util.Locale;
  *   <li>{@code sylvester}: Sylvester layers (van den Berg et al. 2018) with a Householder frame of
  *       {@code D} reflections and rank {@code M = min(H_1, D)}, or {@code M = D} when {@code H} is
  *       empty; closed form in the density direction.
+ *   <li>{@code residual}: invertible residual blocks {@code x + g(x)} (Behrmann et al. 2019, Chen
+ *       et al. 2019), {@code g = D -> H -> H -> D} with LipSwish and spectral normalisation,
+ *       coefficient 0.97; exact log-determinant for {@code D <= 16} (training and evaluation), the
+ *       Russian-roulette estimator in training above. W1: {@code --layers 8 --hidden 64,64} on 2-D
+ *       data has 35,880 parameters (the peer's 35,896 also count two untrained estimator settings
+ *       per block).
  * </ul>
  */
 public final class Presets {
   /** The preset names, in the order the command line lists them. */
   public static final List<String> NAMES =
-      List.of("realnvp", "maf", "nsf", "nsf-ar", "nice", "planar", "radial", "sylvester");
+      List.of(
+          "realnvp", "maf", "nsf", "nsf-ar", "nice", "planar", "radial", "sylvester", "residual");
 
   private Presets() {}
 
@@ -71,10 +79,10 @@ public final class Presets {
   }
 
   /**
-   * The bijector for variational inference: for {@code planar}, {@code radial} and {@code
-   * sylvester}, the orientation whose closed form is the sampling direction ({@code inverse},
-   * latent to data), so that {@link Flow#sampleWithLogProb} costs one pass of closed forms; for the
-   * other presets the same as {@link #transform}.
+   * The bijector for variational inference: for {@code planar}, {@code radial}, {@code sylvester}
+   * and {@code residual}, the orientation whose closed form is the sampling direction ({@code
+   * inverse}, latent to data), so that {@link Flow#sampleWithLogProb} costs one pass of closed
+   * forms; for the other presets the same as {@link #transform}.
    *
    * @throws IllegalArgumentException as {@link #transform}
    */
@@ -122,10 +130,22 @@ public final class Presets {
                     .orientation(orientation)
                     .seed(s)
                     .build();
+            case "residual" -> residual(features, hidden, s, orientation);
             default -> throw new IllegalStateException(key);
           });
     }
     return Bijectors.chain(out);
+  }
+
+  /**
+   * A residual block {@code x + g(x)}; in the sampling orientation seen the other way round, so
+   * that sampling ({@code inverse}) is the closed form {@code z + g(z)} and density evaluation the
+   * fixed-point iteration.
+   */
+  private static Bijector residual(int features, int[] hidden, long seed, Orientation orientation) {
+    InvertibleResidualBlock b =
+        InvertibleResidualBlock.builder(features).hidden(hidden).seed(seed).build();
+    return orientation == Orientation.SAMPLING ? b.inverted() : b;
   }
 
   /** A whole flow: the preset's transform and a standard normal base over {@code D} features. */

@@ -22,9 +22,6 @@ public final class VariationalFlows {
   public static final List<String> NAMES =
       List.of("planar", "radial", "sylvester", "residual", "realnvp", "maf", "nsf");
 
-  /** Names whose layers come with issue 4's other branches and are not in this build yet. */
-  static final List<String> PENDING = List.of("residual");
-
   private VariationalFlows() {}
 
   /**
@@ -43,9 +40,8 @@ public final class VariationalFlows {
   }
 
   /**
-   * The one place that builds a variational flow's transform: {@link
-   * Presets#variationalTransform}, whose planar, radial and Sylvester layers have their closed form
-   * in the sampling direction.
+   * The one place that builds a variational flow's transform: {@link Presets#variationalTransform},
+   * whose planar, radial and Sylvester layers have their closed form in the sampling direction.
    */
   static Bijector transform(String name, int features, int layers, int[] hidden, long seed) {
     String key = name == null ? "" : name.trim().toLowerCase(Locale.ROOT);
@@ -54,11 +50,6 @@ public final class VariationalFlows {
         "flow: must be one of %s, but was '%s'",
         String.join(", ", NAMES),
         name);
-    Checks.requireArgument(
-        !PENDING.contains(key),
-        "flow %s: not available in this build yet (its layers are on another branch); use"
-            + " realnvp, maf or nsf",
-        key);
     return Presets.variationalTransform(key, features, layers, hidden, seed);
   }
 }

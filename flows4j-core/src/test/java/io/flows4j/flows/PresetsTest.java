@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.flows4j.bijectors.Bijector;
 import io.flows4j.bijectors.BijectorContractTest;
+import io.flows4j.bijectors.residual.InvertibleResidualBlock;
 import io.flows4j.nn.Module;
 import io.flows4j.tensor.Shape;
 import org.junit.jupiter.api.DisplayName;
@@ -24,6 +25,9 @@ class PresetsTest {
     assertThat(params("maf", 2, 5, 64, 64)).isEqualTo(23_060);
     assertThat(params("nsf", 2, 8, 64, 64)).isEqualTo(46_264);
     assertThat(params("maf", 32, 5, 256, 256)).isEqualTo(453_440);
+    // The peer's 35,896 also counts two untrained estimator settings per block (the geometric p
+    // and the Poisson lambda that residual-flows registers as parameters): 35,880 + 8 * 2.
+    assertThat(params("residual", 2, 8, 64, 64)).isEqualTo(35_896 - 8 * 2);
   }
 
   @Test
@@ -83,6 +87,29 @@ class PresetsTest {
     @Override
     String name() {
       return "nsf-ar";
+    }
+  }
+
+  @Nested
+  class ResidualPreset extends PresetContract {
+    @Override
+    String name() {
+      return "residual";
+    }
+
+    @Override
+    protected Bijector create(long seed) {
+      Bijector b = super.create(seed);
+      refresh((Module) b);
+      return b;
+    }
+
+    /** Re-converges the singular-vector estimates after the perturbation moved the weights. */
+    private void refresh(Module m) {
+      if (m instanceof InvertibleResidualBlock r) {
+        r.refreshSpectralNorm();
+      }
+      m.children().values().forEach(this::refresh);
     }
   }
 
