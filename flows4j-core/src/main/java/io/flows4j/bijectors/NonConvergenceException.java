@@ -32,6 +32,20 @@ public class NonConvergenceException extends ArithmeticException {
     this.residual = residual;
   }
 
+  /**
+   * Creates the exception with a complete message, for iterations whose residual is not a single
+   * number against a single tolerance (a fixed-point iteration over a batch, say).
+   *
+   * @param message names the operation, the iterations and the residual reached
+   * @param iterations iterations spent
+   * @param residual the residual reached
+   */
+  public NonConvergenceException(String message, int iterations, double residual) {
+    super(message);
+    this.iterations = iterations;
+    this.residual = residual;
+  }
+
   /** Iterations spent before giving up. */
   public int iterations() {
     return iterations;

@@ -4,6 +4,7 @@ import io.flows4j.autodiff.ArithmeticOps;
 import io.flows4j.autodiff.Tape;
 import io.flows4j.autodiff.Var;
 import io.flows4j.bijectors.Bijector;
+import io.flows4j.bijectors.NonConvergenceException;
 import io.flows4j.bijectors.Spec;
 import io.flows4j.bijectors.Transformed;
 import io.flows4j.io.Json;

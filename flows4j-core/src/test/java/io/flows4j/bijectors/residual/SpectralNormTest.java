@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import io.flows4j.autodiff.Parameter;
 import io.flows4j.autodiff.Reductions;
 import io.flows4j.autodiff.Tape;
+import io.flows4j.bijectors.NonConvergenceException;
 import io.flows4j.distributions.StandardNormal;
 import io.flows4j.flows.Flow;
 import io.flows4j.tensor.Rng;
