@@ -228,6 +228,7 @@ public final class WorkloadBench {
 
   /** What a run measured. */
   public record Result(
+      long seed,
       int steps,
       double trainSeconds,
       double secondsPerStepMedian,
@@ -300,7 +301,7 @@ public final class WorkloadBench {
     double trainSeconds = (System.nanoTime() - start) * 1e-9;
     flow.eval();
     double nll = meanNll(flow, test);
-    return new Result(steps, trainSeconds, median(times), nll, nonfinite, lastLoss);
+    return new Result(seed, steps, trainSeconds, median(times), nll, nonfinite, lastLoss);
   }
 
   /**
@@ -348,7 +349,7 @@ public final class WorkloadBench {
         .put("lr", LEARNING_RATE)
         .put("params", params)
         .put("threads", threads)
-        .put("seed", SEED)
+        .put("seed", r.seed())
         .put("train_sec", r.trainSeconds())
         .put("sec_per_step_median", r.secondsPerStepMedian())
         .put("test_nll_nats", r.testNllNats())

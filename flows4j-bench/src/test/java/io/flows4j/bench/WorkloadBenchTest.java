@@ -118,7 +118,7 @@ class WorkloadBenchTest {
 
   @Test
   void theJsonLineHasTheFieldsOfBenchmarksMd() {
-    WorkloadBench.Result r = new WorkloadBench.Result(5000, 10.0, 0.002, 2.45, 0, 2.4);
+    WorkloadBench.Result r = new WorkloadBench.Result(0, 5000, 10.0, 0.002, 2.45, 0, 2.4);
     String line =
         WorkloadBench.line(Workload.W1, Model.REALNVP, "moons", 2, 35_344, 1, r).toString();
     assertThat(line)

@@ -50,6 +50,15 @@ final class BenchWorkloadCommand {
     Integer steps;
 
     @Option(
+        names = "--seed",
+        paramLabel = "S[,S...]",
+        split = ",",
+        description =
+            "Seeds of the initial weights and the batch stream, one run each (default: 0, the"
+                + " protocol's). Several seeds show the spread of the test NLL.")
+    List<Long> seeds = List.of(WorkloadBench.SEED);
+
+    @Option(
         names = "--data-dir",
         paramLabel = "DIR",
         description =
@@ -101,30 +110,33 @@ final class BenchWorkloadCommand {
         Dataset train = WorkloadBench.read(w.file(root, set, true));
         Dataset test = WorkloadBench.read(w.file(root, set, false));
         for (Model m : models) {
-          for (int t : threads) {
-            String task = String.format(Locale.ROOT, "%s %s %s t=%d", w, m.id(), set, t);
-            err.printf("bench %s ...%n", task);
-            err.flush();
-            Flow flow = WorkloadBench.flow(w, m, train.columns(), WorkloadBench.SEED);
-            WorkloadBench.Result r =
-                WorkloadBench.withThreads(
-                    t,
-                    () -> {
-                      try (Progress p = Progress.start(task, n, err)) {
-                        return WorkloadBench.train(
-                            flow,
-                            train,
-                            test,
-                            w.batch,
-                            n,
-                            WorkloadBench.SEED,
-                            (step, loss) ->
-                                p.update(step, String.format(Locale.ROOT, "loss %.3f", loss)));
-                      }
-                    });
-            out.println(
-                WorkloadBench.line(w, m, set, train.columns(), flow.parameterCount(), t, r));
-            out.flush();
+          for (long seed : seeds) {
+            for (int t : threads) {
+              String task =
+                  String.format(Locale.ROOT, "%s %s %s seed=%d t=%d", w, m.id(), set, seed, t);
+              err.printf("bench %s ...%n", task);
+              err.flush();
+              Flow flow = WorkloadBench.flow(w, m, train.columns(), seed);
+              WorkloadBench.Result r =
+                  WorkloadBench.withThreads(
+                      t,
+                      () -> {
+                        try (Progress p = Progress.start(task, n, err)) {
+                          return WorkloadBench.train(
+                              flow,
+                              train,
+                              test,
+                              w.batch,
+                              n,
+                              seed,
+                              (step, loss) ->
+                                  p.update(step, String.format(Locale.ROOT, "loss %.3f", loss)));
+                        }
+                      });
+              out.println(
+                  WorkloadBench.line(w, m, set, train.columns(), flow.parameterCount(), t, r));
+              out.flush();
+            }
           }
         }
       }

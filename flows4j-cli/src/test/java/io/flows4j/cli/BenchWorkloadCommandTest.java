@@ -93,7 +93,7 @@ class BenchWorkloadCommandTest {
         .containsEntry("threads", 1.0)
         .containsEntry("nonfinite_steps", 0.0);
     assertThat((Double) json.get("test_nll_nats")).isFinite();
-    assertThat(err.toString()).contains("bench W1 realnvp moons t=1");
+    assertThat(err.toString()).contains("bench W1 realnvp moons seed=0 t=1");
   }
 
   @Test
