@@ -1,14 +1,17 @@
 package io.flows4j.autodiff;
 
 import io.flows4j.tensor.kernels.Activation;
+import io.flows4j.tensor.kernels.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Dense-layer passes on the Vector API: whole vectors along each row, then the scalar forms of
- * {@link ScalarEpilogue} for the tail. Transcendentals use the Vector API's lanewise operators
- * (vectorized math library calls where the platform has them).
+ * Dense-layer passes on the Vector API: whole vectors along each row, then, for the tail, scalar
+ * twins of the vector loop bodies that give the same bits (so a value does not depend on the width
+ * of the layer or on its column). Transcendentals come from {@link VectorMath}, built from
+ * IEEE-exact operations only: the Vector API's {@code lanewise(EXP ...)} changes its last bits when
+ * C2 swaps the Java fallback for an intrinsic, which made seeded training depend on JIT timing.
  *
  * <p>Each activation has its own small loop method: C2 then compiles and inlines every vector
  * operation of it. One large method holding all the loops compiled poorly (its tanh loop ran at the
@@ -174,9 +177,7 @@ final class VectorEpilogue implements EpilogueKernel {
       int v = sv + i * cols;
       for (int j = 0; j < bound; j += S.length()) {
         FloatVector x = pre(src, s, bias, bo, save, v, j);
-        x.lanewise(VectorOperators.EXPM1)
-            .blend(x, x.compare(VectorOperators.GT, 0f))
-            .intoArray(dst, d + j);
+        VectorMath.expm1(x).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(dst, d + j);
       }
       forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.ELU);
     }
@@ -201,7 +202,7 @@ final class VectorEpilogue implements EpilogueKernel {
       int v = sv + i * cols;
       for (int j = 0; j < bound; j += S.length()) {
         FloatVector x = pre(src, s, bias, bo, save, v, j);
-        x.lanewise(VectorOperators.TANH).intoArray(dst, d + j);
+        VectorMath.tanh(x).intoArray(dst, d + j);
       }
       forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.TANH);
     }
@@ -226,7 +227,7 @@ final class VectorEpilogue implements EpilogueKernel {
       int v = sv + i * cols;
       for (int j = 0; j < bound; j += S.length()) {
         FloatVector x = pre(src, s, bias, bo, save, v, j);
-        sigmoid(x).intoArray(dst, d + j);
+        VectorMath.sigmoid(x).intoArray(dst, d + j);
       }
       forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.SIGMOID);
     }
@@ -251,9 +252,7 @@ final class VectorEpilogue implements EpilogueKernel {
       int v = sv + i * cols;
       for (int j = 0; j < bound; j += S.length()) {
         FloatVector x = pre(src, s, bias, bo, save, v, j);
-        x.max(0f)
-            .add(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P))
-            .intoArray(dst, d + j);
+        VectorMath.softplus(x).intoArray(dst, d + j);
       }
       forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.SOFTPLUS);
     }
@@ -278,7 +277,7 @@ final class VectorEpilogue implements EpilogueKernel {
       int v = sv + i * cols;
       for (int j = 0; j < bound; j += S.length()) {
         FloatVector x = pre(src, s, bias, bo, save, v, j);
-        x.mul(sigmoid(x)).mul(LIPSWISH_INV).intoArray(dst, d + j);
+        x.mul(VectorMath.sigmoid(x)).mul(LIPSWISH_INV).intoArray(dst, d + j);
       }
       forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.LIPSWISH);
     }
@@ -533,8 +532,7 @@ final class VectorEpilogue implements EpilogueKernel {
       for (int j = 0; j < bound; j += S.length()) {
         FloatVector g = FloatVector.fromArray(S, dy, a + j);
         FloatVector y = FloatVector.fromArray(S, ys, b + j);
-        post(
-            g.mul(y.neg().lanewise(VectorOperators.EXPM1).neg()), dz, c, accumulate, dBias, dbo, j);
+        post(g.mul(VectorMath.expm1(y.neg()).neg()), dz, c, accumulate, dBias, dbo, j);
       }
       backwardTail(
           dy,
@@ -635,7 +633,7 @@ final class VectorEpilogue implements EpilogueKernel {
       if (save != null) {
         save[v + j] = x;
       }
-      dst[d + j] = ScalarEpilogue.apply(act, x);
+      dst[d + j] = applyTwin(act, x);
     }
   }
 
@@ -666,7 +664,7 @@ final class VectorEpilogue implements EpilogueKernel {
       int cols,
       Activation act) {
     for (int j = from; j < cols; j++) {
-      float g = dy[a + j] * ScalarEpilogue.derivative(act, y[b + j], z == null ? 0f : z[zr + j]);
+      float g = gradientTwin(act, dy[a + j], y[b + j], z == null ? 0f : z[zr + j]);
       float out = accumulate ? dz[c + j] + g : g;
       dz[c + j] = out;
       if (dBias != null) {
@@ -675,16 +673,44 @@ final class VectorEpilogue implements EpilogueKernel {
     }
   }
 
-  /** {@code 1 / (1 + exp(-x))}; {@code exp(-x)} overflowing to infinity gives the right 0. */
-  private static FloatVector sigmoid(FloatVector x) {
-    FloatVector one = FloatVector.broadcast(S, 1f);
-    return one.div(x.neg().lanewise(VectorOperators.EXP).add(one));
-  }
-
   /** {@code (s + x s (1 - s)) / 1.1} with {@code s = sigmoid(x)}. */
   private static FloatVector lipSwishDerivative(FloatVector x) {
-    FloatVector s = sigmoid(x);
+    FloatVector s = VectorMath.sigmoid(x);
     return s.add(x.mul(s).mul(s.neg().add(1f))).mul(LIPSWISH_INV);
+  }
+
+  /** The scalar twin of each forward loop body: the same operations, the same bits. */
+  static float applyTwin(Activation act, float x) {
+    return switch (act) {
+      case IDENTITY -> x;
+      case RELU -> Math.max(x, 0f);
+      case LEAKY_RELU -> Math.max(x, x * Activation.LEAKY_SLOPE);
+      case ELU -> x > 0f ? x : VectorMath.expm1(x);
+      case TANH -> VectorMath.tanh(x);
+      case SIGMOID -> VectorMath.sigmoid(x);
+      case SOFTPLUS -> VectorMath.softplus(x);
+      case LIPSWISH -> x * VectorMath.sigmoid(x) * LIPSWISH_INV;
+    };
+  }
+
+  /**
+   * The scalar twin of each backward loop body: {@code dy act'} from the output {@code y} (or the
+   * pre-activation {@code z} for LipSwish), the same operations, the same bits.
+   */
+  static float gradientTwin(Activation act, float dy, float y, float z) {
+    return switch (act) {
+      case IDENTITY -> dy;
+      case RELU -> y <= 0f ? 0f : dy;
+      case LEAKY_RELU -> y <= 0f ? dy * Activation.LEAKY_SLOPE : dy;
+      case ELU -> y <= 0f ? dy * (y + 1f) : dy;
+      case TANH -> dy * (1f - y * y);
+      case SIGMOID -> dy * (y * (1f - y));
+      case SOFTPLUS -> dy * -VectorMath.expm1(-y);
+      case LIPSWISH -> {
+        float s = VectorMath.sigmoid(z);
+        yield dy * ((s + z * s * (1f - s)) * LIPSWISH_INV);
+      }
+    };
   }
 
   @Override

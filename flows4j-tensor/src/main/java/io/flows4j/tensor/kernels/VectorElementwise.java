@@ -7,13 +7,17 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Elementwise kernels on the JDK's Vector API, in the machine's preferred vector width. The
- * vectorized loops cover whole vectors; the remaining tail of fewer than one vector runs the scalar
- * code of the superclass. Methods not overridden here (reductions in double, the along-an-axis
- * kernels) did not gain from vectors or need double accumulation, and are the scalar ones.
+ * vectorized loops cover whole vectors; the remaining tail of fewer than one vector runs a scalar
+ * twin of the vector loop body that gives the same bits, so a result does not depend on the length
+ * of the array or on where an element sits in it. Methods not overridden here (reductions in
+ * double, the along-an-axis kernels) did not gain from vectors or need double accumulation, and are
+ * the scalar ones.
  *
- * <p>Transcendental functions use {@code lanewise(EXP / LOG / TANH / EXPM1 / LOG1P)}, which HotSpot
- * compiles to short-vector math routines on x86; {@code docs/design-notes.md} records how they
- * compare with {@link Math} loops on this JDK.
+ * <p>Transcendental functions ({@code exp}, {@code log}, {@code tanh}, {@code expm1}, {@code
+ * log1p}, sigmoid, softplus) come from {@link VectorMath}, which uses only IEEE-exact operations:
+ * the Vector API's own {@code lanewise(EXP ...)} changes its last bits when C2 replaces the Java
+ * fallback by an intrinsic, which made seeded training depend on JIT timing ({@code
+ * docs/design-notes.md}, "Reproducible vector transcendentals").
  */
 final class VectorElementwise extends ScalarElementwise {
   private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -34,18 +38,22 @@ final class VectorElementwise extends ScalarElementwise {
   public void exp(float[] x, int xOff, float[] y, int yOff, int n) {
     int i = 0;
     for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-      FloatVector.fromArray(S, x, xOff + i).lanewise(VectorOperators.EXP).intoArray(y, yOff + i);
+      VectorMath.exp(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
     }
-    super.exp(x, xOff + i, y, yOff + i, n - i);
+    for (; i < n; i++) {
+      y[yOff + i] = VectorMath.exp(x[xOff + i]);
+    }
   }
 
   @Override
   public void log(float[] x, int xOff, float[] y, int yOff, int n) {
     int i = 0;
     for (int bound = S.loopBound(n); i < bound; i += S.length()) {
-      FloatVector.fromArray(S, x, xOff + i).lanewise(VectorOperators.LOG).intoArray(y, yOff + i);
+      VectorMath.log(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
     }
-    super.log(x, xOff + i, y, yOff + i, n - i);
+    for (; i < n; i++) {
+      y[yOff + i] = VectorMath.log(x[xOff + i]);
+    }
   }
 
   // Each activation's loop is a method of its own: one method holding all eight loops grew past
@@ -68,7 +76,23 @@ final class VectorElementwise extends ScalarElementwise {
           case SOFTPLUS -> softplus(x, xOff, y, yOff, bound);
           case LIPSWISH -> lipSwish(x, xOff, y, yOff, bound);
         };
-    super.activation(f, x, xOff + i, y, yOff + i, n - i);
+    for (; i < n; i++) {
+      y[yOff + i] = activationTwin(f, x[xOff + i]);
+    }
+  }
+
+  /** The scalar twin of each activation loop body below: the same operations, the same bits. */
+  private static float activationTwin(Activation f, float v) {
+    return switch (f) {
+      case IDENTITY -> v;
+      case RELU -> Math.max(v, 0f);
+      case LEAKY_RELU -> Math.max(v, v * Activation.LEAKY_SLOPE);
+      case ELU -> v > 0f ? v : VectorMath.expm1(v);
+      case TANH -> VectorMath.tanh(v);
+      case SIGMOID -> VectorMath.sigmoid(v);
+      case SOFTPLUS -> VectorMath.softplus(v);
+      case LIPSWISH -> v * VectorMath.sigmoid(v) * INV_LIPSWISH;
+    };
   }
 
   private static int relu(float[] x, int xOff, float[] y, int yOff, int bound) {
@@ -93,9 +117,7 @@ final class VectorElementwise extends ScalarElementwise {
     int i = 0;
     for (; i < bound; i += S.length()) {
       FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-      v.lanewise(VectorOperators.EXPM1)
-          .blend(v, v.compare(VectorOperators.GT, 0f))
-          .intoArray(y, yOff + i);
+      VectorMath.expm1(v).blend(v, v.compare(VectorOperators.GT, 0f)).intoArray(y, yOff + i);
     }
     return i;
   }
@@ -103,7 +125,7 @@ final class VectorElementwise extends ScalarElementwise {
   private static int tanh(float[] x, int xOff, float[] y, int yOff, int bound) {
     int i = 0;
     for (; i < bound; i += S.length()) {
-      FloatVector.fromArray(S, x, xOff + i).lanewise(VectorOperators.TANH).intoArray(y, yOff + i);
+      VectorMath.tanh(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
     }
     return i;
   }
@@ -111,7 +133,7 @@ final class VectorElementwise extends ScalarElementwise {
   private static int sigmoid(float[] x, int xOff, float[] y, int yOff, int bound) {
     int i = 0;
     for (; i < bound; i += S.length()) {
-      sigmoid(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
+      VectorMath.sigmoid(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
     }
     return i;
   }
@@ -119,7 +141,7 @@ final class VectorElementwise extends ScalarElementwise {
   private static int softplus(float[] x, int xOff, float[] y, int yOff, int bound) {
     int i = 0;
     for (; i < bound; i += S.length()) {
-      softplus(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
+      VectorMath.softplus(FloatVector.fromArray(S, x, xOff + i)).intoArray(y, yOff + i);
     }
     return i;
   }
@@ -128,7 +150,7 @@ final class VectorElementwise extends ScalarElementwise {
     int i = 0;
     for (; i < bound; i += S.length()) {
       FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-      v.mul(sigmoid(v)).mul(INV_LIPSWISH).intoArray(y, yOff + i);
+      v.mul(VectorMath.sigmoid(v)).mul(INV_LIPSWISH).intoArray(y, yOff + i);
     }
     return i;
   }
@@ -161,8 +183,31 @@ final class VectorElementwise extends ScalarElementwise {
           case SOFTPLUS -> softplusBackward(x, xOff, gradOut, gOff, gradIn, giOff, bound);
           case LIPSWISH -> lipSwishBackward(x, xOff, gradOut, gOff, gradIn, giOff, bound);
         };
-    super.activationBackward(
-        f, x, xOff + i, y, yOff + i, gradOut, gOff + i, gradIn, giOff + i, n - i);
+    for (; i < n; i++) {
+      float v = x[xOff + i];
+      float g = gradOut[gOff + i];
+      float gi = gradIn[giOff + i];
+      gradIn[giOff + i] =
+          switch (f) {
+            case IDENTITY -> throw new AssertionError("handled above");
+            case RELU -> v > 0f ? gi + g : gi;
+            case LEAKY_RELU -> Math.fma(g, v > 0f ? 1f : Activation.LEAKY_SLOPE, gi);
+            case ELU -> Math.fma(g, v > 0f ? 1f : y[yOff + i] + 1f, gi);
+            case TANH -> {
+              float t = y[yOff + i];
+              yield Math.fma(g, Math.fma(-t, t, 1f), gi);
+            }
+            case SIGMOID -> {
+              float s = y[yOff + i];
+              yield Math.fma(g, Math.fma(-s, s, s), gi);
+            }
+            case SOFTPLUS -> Math.fma(g, VectorMath.sigmoid(v), gi);
+            case LIPSWISH -> {
+              float s = VectorMath.sigmoid(v);
+              yield Math.fma(g, (v * s * (1f - s) + s) * INV_LIPSWISH, gi);
+            }
+          };
+    }
   }
 
   private static int reluBackward(
@@ -231,7 +276,7 @@ final class VectorElementwise extends ScalarElementwise {
       float[] x, int xOff, float[] gradOut, int gOff, float[] gradIn, int giOff, int bound) {
     int i = 0;
     for (; i < bound; i += S.length()) {
-      FloatVector d = sigmoid(FloatVector.fromArray(S, x, xOff + i));
+      FloatVector d = VectorMath.sigmoid(FloatVector.fromArray(S, x, xOff + i));
       accumulate(gradOut, gOff + i, d, gradIn, giOff + i);
     }
     return i;
@@ -242,7 +287,7 @@ final class VectorElementwise extends ScalarElementwise {
     int i = 0;
     for (; i < bound; i += S.length()) {
       FloatVector v = FloatVector.fromArray(S, x, xOff + i);
-      FloatVector s = sigmoid(v);
+      FloatVector s = VectorMath.sigmoid(v);
       // (s + x s (1 - s)) / 1.1
       FloatVector d = v.mul(s).mul(ONE.sub(s)).add(s).mul(INV_LIPSWISH);
       accumulate(gradOut, gOff + i, d, gradIn, giOff + i);
@@ -333,21 +378,5 @@ final class VectorElementwise extends ScalarElementwise {
     FloatVector.fromArray(S, gradOut, gOff)
         .fma(d, FloatVector.fromArray(S, gradIn, giOff))
         .intoArray(gradIn, giOff);
-  }
-
-  /**
-   * Sigmoid exact at both tails: with {@code e = exp(-|x|)}, {@code 1 / (1 + e)} for {@code x >= 0}
-   * and {@code e / (1 + e)} for {@code x < 0}, so neither branch overflows or cancels.
-   */
-  private static FloatVector sigmoid(FloatVector v) {
-    FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
-    FloatVector r = ONE.div(e.add(1f));
-    return r.blend(e.mul(r), v.compare(VectorOperators.LT, 0f));
-  }
-
-  /** Softplus {@code max(x, 0) + log1p(exp(-|x|))}, finite for every finite x. */
-  private static FloatVector softplus(FloatVector v) {
-    return v.max(0f)
-        .add(v.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P));
   }
 }
