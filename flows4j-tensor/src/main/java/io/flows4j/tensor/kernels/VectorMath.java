@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * Float transcendental functions on {@link FloatVector} built only from IEEE-exact operations (add,
@@ -91,6 +92,12 @@ public final class VectorMath {
   private static final int MANTISSA_MASK = 0x007fffff;
   private static final int SIGN_MASK = 0x80000000;
   private static final float TWO_POW_23 = 8388608f;
+
+  /** The species of the array functions (a constant, so that C2 compiles their loops). */
+  private static final VectorSpecies<Float> PREFERRED = FloatVector.SPECIES_PREFERRED;
+
+  /** Floats per block of the two-loop softplus. */
+  private static final int SOFTPLUS_BLOCK = 256;
 
   // ---- exp ----
 
@@ -288,16 +295,81 @@ public final class VectorMath {
    * Softplus {@code log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|))} per lane, finite for every
    * finite {@code x}; within 2 ulp.
    *
+   * <p>In a loop, prefer {@link #softplus(float[], int, float[], int, int)}: the inlined IR of exp
+   * and log together exceeds C2's node limit for one loop ({@code NodeCountInliningCutoff}), C2
+   * then stops inlining and the loop runs on boxed vectors, tens of times slower.
+   *
    * @param x any vector
    * @return {@code softplus(x)}, same species
    */
   public static FloatVector softplus(FloatVector x) {
-    return x.max(0f).add(log1p(exp(x.abs().neg())));
+    return x.max(0f).add(log1pUnit(exp(x.abs().neg())));
   }
 
   /** Scalar twin of {@link #softplus(FloatVector)}: the same bits as a lane. */
   public static float softplus(float x) {
-    return Math.max(x, 0f) + log1p(exp(-Math.abs(x)));
+    return Math.max(x, 0f) + log1pUnit(exp(-Math.abs(x)));
+  }
+
+  /**
+   * Softplus of {@code n} floats, {@code y[yOff + i] = softplus(x[xOff + i])}, the same bits as
+   * {@link #softplus(FloatVector)} and its twin; {@code y} may be {@code x} at the same offset.
+   * Runs exp and log1p as two loops over blocks of 256 floats, so that each loop stays small enough
+   * for C2 to compile it to vector instructions.
+   *
+   * @param x input array
+   * @param xOff first input index
+   * @param y output array
+   * @param yOff first output index
+   * @param n number of floats
+   */
+  public static void softplus(float[] x, int xOff, float[] y, int yOff, int n) {
+    float[] e = new float[Math.min(n, SOFTPLUS_BLOCK)];
+    for (int b = 0; b < n; b += SOFTPLUS_BLOCK) {
+      int m = Math.min(SOFTPLUS_BLOCK, n - b);
+      int bound = PREFERRED.loopBound(m);
+      softplusExp(x, xOff + b, e, bound);
+      softplusLog(x, xOff + b, e, y, yOff + b, bound);
+      for (int i = bound; i < m; i++) {
+        y[yOff + b + i] = softplus(x[xOff + b + i]);
+      }
+    }
+  }
+
+  private static void softplusExp(float[] x, int xOff, float[] e, int m) {
+    VectorSpecies<Float> sp = PREFERRED;
+    for (int i = 0; i < m; i += sp.length()) {
+      exp(FloatVector.fromArray(sp, x, xOff + i).abs().neg()).intoArray(e, i);
+    }
+  }
+
+  private static void softplusLog(float[] x, int xOff, float[] e, float[] y, int yOff, int m) {
+    VectorSpecies<Float> sp = PREFERRED;
+    for (int i = 0; i < m; i += sp.length()) {
+      FloatVector v = FloatVector.fromArray(sp, x, xOff + i);
+      v.max(0f).add(log1pUnit(FloatVector.fromArray(sp, e, i))).intoArray(y, yOff + i);
+    }
+  }
+
+  /**
+   * {@code log(1 + e)} for {@code e} in {@code [0, 1]} (NaN gives NaN; other arguments give
+   * unspecified results): {@link #log1p(FloatVector)} without its special cases, for softplus.
+   *
+   * @param e vector with lanes in {@code [0, 1]}
+   * @return {@code log1p(e)}, same species
+   */
+  public static FloatVector log1pUnit(FloatVector e) {
+    FloatVector u = e.add(1f);
+    // The exact rounding error of 1 + e (Fast2Sum, 1 >= e), divided by u, corrects log(u).
+    FloatVector c = e.sub(u.sub(1f));
+    return logReduced(u, c.div(u));
+  }
+
+  /** Scalar twin of {@link #log1pUnit(FloatVector)}: the same bits as a lane. */
+  public static float log1pUnit(float e) {
+    float u = e + 1f;
+    float c = e - (u - 1f);
+    return logReduced(u, c / u);
   }
 
   // ---- shared pieces ----
@@ -380,6 +452,41 @@ public final class VectorMath {
    * {@code log(1 + f) = f - (f^2/2 - s (f^2/2 + R(s^2)))} where {@code 2s + s R = 2 atanh(s)}; the
    * large terms {@code e ln2_hi} and {@code f} are exact and added last.
    */
+  private static FloatVector logReduced(FloatVector u, FloatVector corr) {
+    IntVector iu = u.reinterpretAsInts().add(ONE_BITS - SQRT_HALF_BITS);
+    IntVector e = iu.lanewise(VectorOperators.ASHR, 23).sub(127);
+    FloatVector m = iu.and(MANTISSA_MASK).add(SQRT_HALF_BITS).reinterpretAsFloats();
+    FloatVector ef = e.add(MAGIC_BITS).reinterpretAsFloats().sub(MAGIC);
+    return logPolynomial(m.sub(1f), ef, corr);
+  }
+
+  private static float logReduced(float u, float corr) {
+    int iu = Float.floatToRawIntBits(u) + (ONE_BITS - SQRT_HALF_BITS);
+    int e = (iu >> 23) - 127;
+    float m = Float.intBitsToFloat((iu & MANTISSA_MASK) + SQRT_HALF_BITS);
+    float ef = Float.intBitsToFloat(e + MAGIC_BITS) - MAGIC;
+    return logPolynomial(m - 1f, ef, corr);
+  }
+
+  /** {@code e ln2 + log(1 + f) + corr} for {@code 1 + f} in {@code [sqrt(1/2), sqrt 2)}. */
+  private static FloatVector logPolynomial(FloatVector f, FloatVector ef, FloatVector corr) {
+    FloatVector s = f.div(f.add(2f));
+    FloatVector z = s.mul(s);
+    FloatVector r = z.fma(L3, L2).fma(z, z.broadcast(L1)).mul(z);
+    FloatVector hfsq = f.mul(f).mul(0.5f);
+    FloatVector a = s.fma(hfsq.add(r), ef.fma(ef.broadcast(LN2_LO), corr));
+    return ef.fma(ef.broadcast(LN2_HI), f.sub(hfsq.sub(a)));
+  }
+
+  private static float logPolynomial(float f, float ef, float corr) {
+    float s = f / (f + 2f);
+    float z = s * s;
+    float r = Math.fma(Math.fma(z, L3, L2), z, L1) * z;
+    float hfsq = f * f * 0.5f;
+    float a = Math.fma(s, hfsq + r, Math.fma(ef, LN2_LO, corr));
+    return Math.fma(ef, LN2_HI, f - (hfsq - a));
+  }
+
   private static FloatVector logReduced(FloatVector u, FloatVector bias, FloatVector corr) {
     IntVector iu = u.reinterpretAsInts().add(ONE_BITS - SQRT_HALF_BITS);
     IntVector e = iu.lanewise(VectorOperators.ASHR, 23).sub(127);
