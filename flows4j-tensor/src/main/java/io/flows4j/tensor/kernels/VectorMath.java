@@ -88,6 +88,9 @@ public final class VectorMath {
   /** Bits of {@code sqrt(1/2)}: the reduced mantissa of log lies in {@code [sqrt(1/2), sqrt 2)}. */
   private static final int SQRT_HALF_BITS = 0x3f3504f3;
 
+  /** The float whose bits are {@code SQRT_HALF_BITS + 2^23}, i.e. twice {@code sqrt(1/2)}. */
+  private static final float SQRT_TWO = 1.4142135f;
+
   private static final int ONE_BITS = 0x3f800000;
   private static final int MANTISSA_MASK = 0x007fffff;
   private static final int SIGN_MASK = 0x80000000;
@@ -362,14 +365,22 @@ public final class VectorMath {
     FloatVector u = e.add(1f);
     // The exact rounding error of 1 + e (Fast2Sum, 1 >= e), divided by u, corrects log(u).
     FloatVector c = e.sub(u.sub(1f));
-    return logReduced(u, c.div(u));
+    // u is in [1, 2]: its exponent is 0 or 1, chosen by a compare instead of the bit manipulation
+    // of logReduced (fewer operations keep a softplus loop within C2's inlining node limit).
+    VectorMask<Float> high = u.compare(VectorOperators.GE, SQRT_TWO);
+    FloatVector f = u.blend(u.mul(0.5f), high).sub(1f);
+    FloatVector ef = e.broadcast(0f).blend(1f, high);
+    return logPolynomial(f, ef, c.div(u));
   }
 
   /** Scalar twin of {@link #log1pUnit(FloatVector)}: the same bits as a lane. */
   public static float log1pUnit(float e) {
     float u = e + 1f;
     float c = e - (u - 1f);
-    return logReduced(u, c / u);
+    boolean high = u >= SQRT_TWO;
+    float f = (high ? u * 0.5f : u) - 1f;
+    float ef = high ? 1f : 0f;
+    return logPolynomial(f, ef, c / u);
   }
 
   // ---- shared pieces ----
@@ -452,22 +463,6 @@ public final class VectorMath {
    * {@code log(1 + f) = f - (f^2/2 - s (f^2/2 + R(s^2)))} where {@code 2s + s R = 2 atanh(s)}; the
    * large terms {@code e ln2_hi} and {@code f} are exact and added last.
    */
-  private static FloatVector logReduced(FloatVector u, FloatVector corr) {
-    IntVector iu = u.reinterpretAsInts().add(ONE_BITS - SQRT_HALF_BITS);
-    IntVector e = iu.lanewise(VectorOperators.ASHR, 23).sub(127);
-    FloatVector m = iu.and(MANTISSA_MASK).add(SQRT_HALF_BITS).reinterpretAsFloats();
-    FloatVector ef = e.add(MAGIC_BITS).reinterpretAsFloats().sub(MAGIC);
-    return logPolynomial(m.sub(1f), ef, corr);
-  }
-
-  private static float logReduced(float u, float corr) {
-    int iu = Float.floatToRawIntBits(u) + (ONE_BITS - SQRT_HALF_BITS);
-    int e = (iu >> 23) - 127;
-    float m = Float.intBitsToFloat((iu & MANTISSA_MASK) + SQRT_HALF_BITS);
-    float ef = Float.intBitsToFloat(e + MAGIC_BITS) - MAGIC;
-    return logPolynomial(m - 1f, ef, corr);
-  }
-
   /** {@code e ln2 + log(1 + f) + corr} for {@code 1 + f} in {@code [sqrt(1/2), sqrt 2)}. */
   private static FloatVector logPolynomial(FloatVector f, FloatVector ef, FloatVector corr) {
     FloatVector s = f.div(f.add(2f));
