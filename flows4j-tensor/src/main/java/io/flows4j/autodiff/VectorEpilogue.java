@@ -1,14 +1,17 @@
 package io.flows4j.autodiff;
 
 import io.flows4j.tensor.kernels.Activation;
+import io.flows4j.tensor.kernels.VectorMath;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Dense-layer passes on the Vector API: whole vectors along each row, then the scalar forms of
- * {@link ScalarEpilogue} for the tail. Transcendentals use the Vector API's lanewise operators
- * (vectorized math library calls where the platform has them).
+ * Dense-layer passes on the Vector API: whole vectors along each row, then, for the tail, scalar
+ * twins of the vector loop bodies that give the same bits (so a value does not depend on the width
+ * of the layer or on its column). Transcendentals come from {@link VectorMath}, built from
+ * IEEE-exact operations only: the Vector API's {@code lanewise(EXP ...)} changes its last bits when
+ * C2 swaps the Java fallback for an intrinsic, which made seeded training depend on JIT timing.
  *
  * <p>Each activation has its own small loop method: C2 then compiles and inlines every vector
  * operation of it. One large method holding all the loops compiled poorly (its tanh loop ran at the
@@ -174,11 +177,13 @@ final class VectorEpilogue implements EpilogueKernel {
       int v = sv + i * cols;
       for (int j = 0; j < bound; j += S.length()) {
         FloatVector x = pre(src, s, bias, bo, save, v, j);
-        x.lanewise(VectorOperators.EXPM1)
-            .blend(x, x.compare(VectorOperators.GT, 0f))
-            .intoArray(dst, d + j);
+        VectorMath.expm1(x).blend(x, x.compare(VectorOperators.GT, 0f)).intoArray(dst, d + j);
       }
-      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.ELU);
+      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.IDENTITY);
+      for (int j = d + bound; j < d + cols; j++) {
+        float x = dst[j];
+        dst[j] = x > 0f ? x : VectorMath.expm1(x);
+      }
     }
   }
 
@@ -201,9 +206,13 @@ final class VectorEpilogue implements EpilogueKernel {
       int v = sv + i * cols;
       for (int j = 0; j < bound; j += S.length()) {
         FloatVector x = pre(src, s, bias, bo, save, v, j);
-        x.lanewise(VectorOperators.TANH).intoArray(dst, d + j);
+        VectorMath.tanh(x).intoArray(dst, d + j);
       }
-      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.TANH);
+      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.IDENTITY);
+      for (int j = d + bound; j < d + cols; j++) {
+        float x = dst[j];
+        dst[j] = VectorMath.tanh(x);
+      }
     }
   }
 
@@ -226,9 +235,13 @@ final class VectorEpilogue implements EpilogueKernel {
       int v = sv + i * cols;
       for (int j = 0; j < bound; j += S.length()) {
         FloatVector x = pre(src, s, bias, bo, save, v, j);
-        sigmoid(x).intoArray(dst, d + j);
+        VectorMath.sigmoid(x).intoArray(dst, d + j);
       }
-      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.SIGMOID);
+      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.IDENTITY);
+      for (int j = d + bound; j < d + cols; j++) {
+        float x = dst[j];
+        dst[j] = VectorMath.sigmoid(x);
+      }
     }
   }
 
@@ -250,12 +263,11 @@ final class VectorEpilogue implements EpilogueKernel {
       int d = dOff + i * cols;
       int v = sv + i * cols;
       for (int j = 0; j < bound; j += S.length()) {
-        FloatVector x = pre(src, s, bias, bo, save, v, j);
-        x.max(0f)
-            .add(x.abs().neg().lanewise(VectorOperators.EXP).lanewise(VectorOperators.LOG1P))
-            .intoArray(dst, d + j);
+        pre(src, s, bias, bo, save, v, j).intoArray(dst, d + j);
       }
-      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.SOFTPLUS);
+      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.IDENTITY);
+      // Two loops (exp, then log1p) in blocks, in place: one loop holding both is too big for C2.
+      VectorMath.softplus(dst, d, dst, d, cols);
     }
   }
 
@@ -278,9 +290,13 @@ final class VectorEpilogue implements EpilogueKernel {
       int v = sv + i * cols;
       for (int j = 0; j < bound; j += S.length()) {
         FloatVector x = pre(src, s, bias, bo, save, v, j);
-        x.mul(sigmoid(x)).mul(LIPSWISH_INV).intoArray(dst, d + j);
+        x.mul(VectorMath.sigmoid(x)).mul(LIPSWISH_INV).intoArray(dst, d + j);
       }
-      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.LIPSWISH);
+      forwardTail(src, s, bias, bo, dst, d, save, v, bound, cols, Activation.IDENTITY);
+      for (int j = d + bound; j < d + cols; j++) {
+        float x = dst[j];
+        dst[j] = x * VectorMath.sigmoid(x) * LIPSWISH_INV;
+      }
     }
   }
 
@@ -309,21 +325,7 @@ final class VectorEpilogue implements EpilogueKernel {
         FloatVector g = FloatVector.fromArray(S, dy, a + j);
         post(g, dz, c, accumulate, dBias, dbo, j);
       }
-      backwardTail(
-          dy,
-          a,
-          ys,
-          b,
-          zs,
-          zo + r,
-          dz,
-          c,
-          accumulate,
-          dBias,
-          dbo,
-          bound,
-          cols,
-          Activation.IDENTITY);
+      backwardTail(dy, a, ys, b, dz, c, accumulate, dBias, dbo, bound, cols, Activation.IDENTITY);
     }
   }
 
@@ -353,8 +355,7 @@ final class VectorEpilogue implements EpilogueKernel {
         FloatVector y = FloatVector.fromArray(S, ys, b + j);
         post(g.blend(0f, y.compare(VectorOperators.LE, 0f)), dz, c, accumulate, dBias, dbo, j);
       }
-      backwardTail(
-          dy, a, ys, b, zs, zo + r, dz, c, accumulate, dBias, dbo, bound, cols, Activation.RELU);
+      backwardTail(dy, a, ys, b, dz, c, accumulate, dBias, dbo, bound, cols, Activation.RELU);
     }
   }
 
@@ -391,21 +392,7 @@ final class VectorEpilogue implements EpilogueKernel {
             dbo,
             j);
       }
-      backwardTail(
-          dy,
-          a,
-          ys,
-          b,
-          zs,
-          zo + r,
-          dz,
-          c,
-          accumulate,
-          dBias,
-          dbo,
-          bound,
-          cols,
-          Activation.LEAKY_RELU);
+      backwardTail(dy, a, ys, b, dz, c, accumulate, dBias, dbo, bound, cols, Activation.LEAKY_RELU);
     }
   }
 
@@ -442,8 +429,7 @@ final class VectorEpilogue implements EpilogueKernel {
             dbo,
             j);
       }
-      backwardTail(
-          dy, a, ys, b, zs, zo + r, dz, c, accumulate, dBias, dbo, bound, cols, Activation.ELU);
+      backwardTail(dy, a, ys, b, dz, c, accumulate, dBias, dbo, bound, cols, Activation.ELU);
     }
   }
 
@@ -473,8 +459,7 @@ final class VectorEpilogue implements EpilogueKernel {
         FloatVector y = FloatVector.fromArray(S, ys, b + j);
         post(g.mul(y.mul(y).neg().add(1f)), dz, c, accumulate, dBias, dbo, j);
       }
-      backwardTail(
-          dy, a, ys, b, zs, zo + r, dz, c, accumulate, dBias, dbo, bound, cols, Activation.TANH);
+      backwardTail(dy, a, ys, b, dz, c, accumulate, dBias, dbo, bound, cols, Activation.TANH);
     }
   }
 
@@ -504,8 +489,7 @@ final class VectorEpilogue implements EpilogueKernel {
         FloatVector y = FloatVector.fromArray(S, ys, b + j);
         post(g.mul(y.mul(y.neg().add(1f))), dz, c, accumulate, dBias, dbo, j);
       }
-      backwardTail(
-          dy, a, ys, b, zs, zo + r, dz, c, accumulate, dBias, dbo, bound, cols, Activation.SIGMOID);
+      backwardTail(dy, a, ys, b, dz, c, accumulate, dBias, dbo, bound, cols, Activation.SIGMOID);
     }
   }
 
@@ -525,32 +509,21 @@ final class VectorEpilogue implements EpilogueKernel {
       int r1,
       int cols) {
     int bound = S.loopBound(cols);
+    float[] d = new float[cols];
     for (int i = r0; i < r1; i++) {
       int r = i * cols;
       int a = dyo + r;
       int b = yo + r;
       int c = dzo + r;
+      // Two loops, the derivative into a row buffer and then the product: one loop holding
+      // both went past C2's inlining node limit and ran on boxed vectors (2x slower).
       for (int j = 0; j < bound; j += S.length()) {
-        FloatVector g = FloatVector.fromArray(S, dy, a + j);
-        FloatVector y = FloatVector.fromArray(S, ys, b + j);
-        post(
-            g.mul(y.neg().lanewise(VectorOperators.EXPM1).neg()), dz, c, accumulate, dBias, dbo, j);
+        VectorMath.expm1(FloatVector.fromArray(S, ys, b + j).neg()).neg().intoArray(d, j);
       }
-      backwardTail(
-          dy,
-          a,
-          ys,
-          b,
-          zs,
-          zo + r,
-          dz,
-          c,
-          accumulate,
-          dBias,
-          dbo,
-          bound,
-          cols,
-          Activation.SOFTPLUS);
+      for (int j = bound; j < cols; j++) {
+        d[j] = -VectorMath.expm1(-ys[b + j]);
+      }
+      postProduct(dy, a, d, dz, c, accumulate, dBias, dbo, bound, cols);
     }
   }
 
@@ -570,37 +543,20 @@ final class VectorEpilogue implements EpilogueKernel {
       int r1,
       int cols) {
     int bound = S.loopBound(cols);
+    float[] d = new float[cols];
     for (int i = r0; i < r1; i++) {
       int r = i * cols;
       int a = dyo + r;
       int b = yo + r;
       int c = dzo + r;
+      // Two loops, as in softplusBackward.
       for (int j = 0; j < bound; j += S.length()) {
-        FloatVector g = FloatVector.fromArray(S, dy, a + j);
-        post(
-            g.mul(lipSwishDerivative(FloatVector.fromArray(S, zs, zo + r + j))),
-            dz,
-            c,
-            accumulate,
-            dBias,
-            dbo,
-            j);
+        lipSwishDerivative(FloatVector.fromArray(S, zs, zo + r + j)).intoArray(d, j);
       }
-      backwardTail(
-          dy,
-          a,
-          ys,
-          b,
-          zs,
-          zo + r,
-          dz,
-          c,
-          accumulate,
-          dBias,
-          dbo,
-          bound,
-          cols,
-          Activation.LIPSWISH);
+      for (int j = bound; j < cols; j++) {
+        d[j] = lipSwishDerivativeTwin(zs[zo + r + j]);
+      }
+      postProduct(dy, a, d, dz, c, accumulate, dBias, dbo, bound, cols);
     }
   }
 
@@ -635,7 +591,7 @@ final class VectorEpilogue implements EpilogueKernel {
       if (save != null) {
         save[v + j] = x;
       }
-      dst[d + j] = ScalarEpilogue.apply(act, x);
+      dst[d + j] = applyTwin(act, x);
     }
   }
 
@@ -655,8 +611,6 @@ final class VectorEpilogue implements EpilogueKernel {
       int a,
       float[] y,
       int b,
-      float[] z,
-      int zr,
       float[] dz,
       int c,
       boolean accumulate,
@@ -666,7 +620,7 @@ final class VectorEpilogue implements EpilogueKernel {
       int cols,
       Activation act) {
     for (int j = from; j < cols; j++) {
-      float g = dy[a + j] * ScalarEpilogue.derivative(act, y[b + j], z == null ? 0f : z[zr + j]);
+      float g = gradientTwin(act, dy[a + j], y[b + j]);
       float out = accumulate ? dz[c + j] + g : g;
       dz[c + j] = out;
       if (dBias != null) {
@@ -675,16 +629,77 @@ final class VectorEpilogue implements EpilogueKernel {
     }
   }
 
-  /** {@code 1 / (1 + exp(-x))}; {@code exp(-x)} overflowing to infinity gives the right 0. */
-  private static FloatVector sigmoid(FloatVector x) {
-    FloatVector one = FloatVector.broadcast(S, 1f);
-    return one.div(x.neg().lanewise(VectorOperators.EXP).add(one));
-  }
-
   /** {@code (s + x s (1 - s)) / 1.1} with {@code s = sigmoid(x)}. */
   private static FloatVector lipSwishDerivative(FloatVector x) {
-    FloatVector s = sigmoid(x);
+    FloatVector s = VectorMath.sigmoid(x);
     return s.add(x.mul(s).mul(s.neg().add(1f))).mul(LIPSWISH_INV);
+  }
+
+  /**
+   * The scalar twin of the forward loop bodies without transcendentals (the others have tail loops
+   * of their own: with those cases here, this switch, inlined into every loop method, made the
+   * methods too big for C2 to keep their vectors unboxed).
+   */
+  static float applyTwin(Activation act, float x) {
+    return switch (act) {
+      case IDENTITY -> x;
+      case RELU -> Math.max(x, 0f);
+      case LEAKY_RELU -> Math.max(x, x * Activation.LEAKY_SLOPE);
+      default -> throw new IllegalArgumentException("applyTwin: has its own tail loop: " + act);
+    };
+  }
+
+  /** The scalar twin of {@link #lipSwishDerivative}. */
+  static float lipSwishDerivativeTwin(float z) {
+    float s = VectorMath.sigmoid(z);
+    return (s + z * s * (1f - s)) * LIPSWISH_INV;
+  }
+
+  /** {@code post(dy * d)} over one row: vectors to {@code bound}, then the scalar twin. */
+  private static void postProduct(
+      float[] dy,
+      int a,
+      float[] d,
+      float[] dz,
+      int c,
+      boolean accumulate,
+      float[] dBias,
+      int dbo,
+      int bound,
+      int cols) {
+    for (int j = 0; j < bound; j += S.length()) {
+      FloatVector g = FloatVector.fromArray(S, dy, a + j);
+      post(g.mul(FloatVector.fromArray(S, d, j)), dz, c, accumulate, dBias, dbo, j);
+    }
+    for (int j = bound; j < cols; j++) {
+      postTail(dy[a + j] * d[j], dz, c + j, accumulate, dBias, dbo + j);
+    }
+  }
+
+  /** The scalar twin of {@link #post} for one column. */
+  private static void postTail(
+      float g, float[] dz, int idx, boolean accumulate, float[] dBias, int bidx) {
+    float out = accumulate ? dz[idx] + g : g;
+    dz[idx] = out;
+    if (dBias != null) {
+      dBias[bidx] += out;
+    }
+  }
+
+  /**
+   * The scalar twin of the backward loop bodies without transcendentals: {@code dy act'} from the
+   * output {@code y} (softplus and LipSwish have tail loops of their own).
+   */
+  static float gradientTwin(Activation act, float dy, float y) {
+    return switch (act) {
+      case IDENTITY -> dy;
+      case RELU -> y <= 0f ? 0f : dy;
+      case LEAKY_RELU -> y <= 0f ? dy * Activation.LEAKY_SLOPE : dy;
+      case ELU -> y <= 0f ? dy * (y + 1f) : dy;
+      case TANH -> dy * (1f - y * y);
+      case SIGMOID -> dy * (y * (1f - y));
+      default -> throw new IllegalArgumentException("gradientTwin: has its own tail loop: " + act);
+    };
   }
 
   @Override
