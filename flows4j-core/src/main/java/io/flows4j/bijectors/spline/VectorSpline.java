@@ -2,6 +2,7 @@ package io.flows4j.bijectors.spline;
 
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
@@ -80,6 +81,10 @@ final class VectorSpline {
     final int[] pAt = new int[L];
     final int[] rowOf = new int[L];
     final float[] raw;
+    final float[] e;
+    final float[] v;
+    final double[] ev;
+    final double[] lp;
     final float[] xs = new float[L];
     final double[] pw;
     final double[] ph;
@@ -115,6 +120,10 @@ final class VectorSpline {
 
     Buffers(int bins) {
       raw = new float[(3 * bins - 1) * L];
+      e = new float[2 * bins * L];
+      v = new float[(bins - 1) * L];
+      ev = new double[(bins - 1) * L];
+      lp = new double[(bins - 1) * L];
       pw = new double[bins * L];
       ph = new double[bins * L];
       kx = new double[(bins + 1) * L];
@@ -176,8 +185,12 @@ final class VectorSpline {
           }
         }
       }
-      softmax(b.raw, 0, b.pw);
-      softmax(b.raw, bins, b.ph);
+      // The exponentials and logarithms are this class's own polynomials in double, made of
+      // basic IEEE operations only: a lanewise EXP or LOG gives results that differ by an ulp
+      // between the interpreter, C1 and C2, so a model's density would change as it warms up.
+      shiftedArguments(b);
+      softmax(b, 0, b.pw);
+      softmax(b, bins, b.ph);
       cumulate(b.pw, kernel.minBinWidth, b.kx);
       cumulate(b.ph, kernel.minBinHeight, b.ky);
       derivatives(b, stash != null);
@@ -189,25 +202,48 @@ final class VectorSpline {
       }
       for (int l = 0; l < m; l++) {
         zd[zo + b.xAt[l]] = (float) b.out[l];
-        lde[leo + e0 + l] = (float) b.out[L + l];
+        // Math.log rather than a lanewise LOG: see the transcendental functions above.
+        lde[leo + e0 + l] = b.kv[l] >= 0 ? (float) Math.log(b.out[L + l]) : 0f;
       }
     }
   }
 
-  /** Softmax of the {@code K} raw values at {@code raw[off * L ..]}, per lane, into {@code p}. */
-  private void softmax(float[] raw, int off, double[] p) {
-    FloatVector mx = FloatVector.fromArray(FS, raw, off * L);
-    for (int i = 1; i < bins; i++) {
-      FloatVector v = FloatVector.fromArray(FS, raw, (off + i) * L);
-      mx = mx.max(v);
+  /**
+   * The arguments of the transcendental functions of a block, lane-major: {@code e = u - max(u)}
+   * for the widths and the heights (2K rows of L) and {@code v = ud + c} for the derivatives (K - 1
+   * rows, zero-padded to whole vectors of the elementwise kernels).
+   */
+  private void shiftedArguments(Buffers b) {
+    for (int g = 0; g < 2; g++) {
+      int off = g * bins;
+      FloatVector mx = FloatVector.fromArray(FS, b.raw, off * L);
+      for (int i = 1; i < bins; i++) {
+        mx = mx.max(FloatVector.fromArray(FS, b.raw, (off + i) * L));
+      }
+      for (int i = 0; i < bins; i++) {
+        FloatVector.fromArray(FS, b.raw, (off + i) * L).sub(mx).intoArray(b.e, (off + i) * L);
+      }
     }
+    float shift = (float) kernel.derivativeShift;
+    for (int j = 0; j < bins - 1; j++) {
+      FloatVector.fromArray(FS, b.raw, (2 * bins + j) * L).add(shift).intoArray(b.v, j * L);
+    }
+  }
+
+  /**
+   * Softmax per lane from the exponentials at rows {@code off ..} of {@code b.e}, into {@code p}.
+   */
+  private void softmax(Buffers b, int off, double[] p) {
+    for (int i = 0; i < bins; i++) {
+      ((DoubleVector)
+              FloatVector.fromArray(FS, b.e, (off + i) * L)
+                  .convertShape(VectorOperators.F2D, DS, 0))
+          .intoArray(p, i * L);
+    }
+    exp(p, bins);
     DoubleVector sum = DoubleVector.zero(DS);
     for (int i = 0; i < bins; i++) {
-      FloatVector e =
-          FloatVector.fromArray(FS, raw, (off + i) * L).sub(mx).lanewise(VectorOperators.EXP);
-      DoubleVector de = (DoubleVector) e.convertShape(VectorOperators.F2D, DS, 0);
-      de.intoArray(p, i * L);
-      sum = sum.add(de);
+      sum = sum.add(DoubleVector.fromArray(DS, p, i * L));
     }
     DoubleVector inv = DoubleVector.broadcast(DS, 1.0).div(sum);
     for (int i = 0; i < bins; i++) {
@@ -230,8 +266,10 @@ final class VectorSpline {
   }
 
   /**
-   * Derivatives at the knots {@code d_0 .. d_K} (the ends 1) and, before a backward pass, the
-   * sigmoids of the interior ones' raw values (the ends 1).
+   * Derivatives at the knots {@code d_0 .. d_K} (the ends 1), {@code minD + softplus(v)} with
+   * {@code softplus(v) = max(v, 0) + log1p(exp(-|v|))}, and, before a backward pass, the sigmoids
+   * {@code 1 / (1 + e)} ({@code v >= 0}) or {@code e / (1 + e)} with {@code e = exp(-|v|)} (the
+   * ends 1).
    */
   private void derivatives(Buffers b, boolean sigmoids) {
     DoubleVector one = DoubleVector.broadcast(DS, 1.0);
@@ -239,20 +277,98 @@ final class VectorSpline {
     one.intoArray(b.dv, bins * L);
     one.intoArray(b.sg, 0);
     one.intoArray(b.sg, bins * L);
-    float shift = (float) kernel.derivativeShift;
+    int nd = bins - 1;
+    for (int j = 0; j < nd; j++) {
+      ((DoubleVector)
+              FloatVector.fromArray(FS, b.v, j * L).convertShape(VectorOperators.F2D, DS, 0))
+          .abs()
+          .neg()
+          .intoArray(b.ev, j * L);
+    }
+    exp(b.ev, nd);
+    log1p(b.ev, b.lp, nd);
     double minD = kernel.minDerivative;
-    for (int j = 0; j < bins - 1; j++) {
-      FloatVector v = FloatVector.fromArray(FS, b.raw, (2 * bins + j) * L).add(shift);
-      FloatVector e = v.abs().neg().lanewise(VectorOperators.EXP);
-      FloatVector sp = v.max(0f).add(e.lanewise(VectorOperators.LOG1P));
-      ((DoubleVector) sp.convertShape(VectorOperators.F2D, DS, 0))
+    for (int j = 0; j < nd; j++) {
+      DoubleVector v =
+          (DoubleVector)
+              FloatVector.fromArray(FS, b.v, j * L).convertShape(VectorOperators.F2D, DS, 0);
+      v.max(0.0)
+          .add(DoubleVector.fromArray(DS, b.lp, j * L))
           .add(minD)
           .intoArray(b.dv, (j + 1) * L);
       if (sigmoids) {
-        FloatVector r = FloatVector.broadcast(FS, 1f).div(e.add(1f));
-        FloatVector s = r.blend(e.mul(r), v.compare(VectorOperators.LT, 0f));
-        ((DoubleVector) s.convertShape(VectorOperators.F2D, DS, 0)).intoArray(b.sg, (j + 1) * L);
+        DoubleVector e = DoubleVector.fromArray(DS, b.ev, j * L);
+        DoubleVector r = one.div(e.add(1.0));
+        r.blend(e.mul(r), v.compare(VectorOperators.LT, 0.0)).intoArray(b.sg, (j + 1) * L);
       }
+    }
+  }
+
+  /** {@code ln 2} split in a high part with zeros in its low bits and the rest (Cody-Waite). */
+  private static final double LN2_HI = 0.6931471803691238;
+
+  private static final double LN2_LO = 1.9082149292705877e-10;
+
+  /** Inputs below this give 0 (float probabilities underflow long before). */
+  private static final double EXP_MIN = -700;
+
+  /**
+   * {@code exp} in place on {@code rows} rows of {@code L} lanes of arguments {@code <= 0}: {@code
+   * x = k ln 2 + r}, {@code |r| <= ln 2 / 2}, {@code exp(r)} by its Taylor polynomial to degree 12
+   * (relative error below 1e-15), times {@code 2^k} built from its exponent bits; arguments below
+   * {@link #EXP_MIN} give 0.
+   */
+  private static void exp(double[] a, int rows) {
+    for (int j = 0; j < rows; j++) {
+      DoubleVector x = DoubleVector.fromArray(DS, a, j * L);
+      VectorMask<Double> tiny = x.compare(VectorOperators.LT, EXP_MIN);
+      x = x.max(EXP_MIN);
+      // For x <= 0, truncation of x / ln 2 - 1/2 towards zero rounds x / ln 2 to the nearest
+      // integer (halves down).
+      LongVector k =
+          (LongVector) x.mul(1.4426950408889634).sub(0.5).convert(VectorOperators.D2L, 0);
+      DoubleVector kd = (DoubleVector) k.convert(VectorOperators.L2D, 0);
+      DoubleVector r = x.sub(kd.mul(LN2_HI)).sub(kd.mul(LN2_LO));
+      DoubleVector p = r.mul(1.0 / 479001600).add(1.0 / 39916800);
+      p = p.mul(r).add(1.0 / 3628800);
+      p = p.mul(r).add(1.0 / 362880);
+      p = p.mul(r).add(1.0 / 40320);
+      p = p.mul(r).add(1.0 / 5040);
+      p = p.mul(r).add(1.0 / 720);
+      p = p.mul(r).add(1.0 / 120);
+      p = p.mul(r).add(1.0 / 24);
+      p = p.mul(r).add(1.0 / 6);
+      p = p.mul(r).add(0.5);
+      p = p.mul(r).add(1.0);
+      p = p.mul(r).add(1.0);
+      DoubleVector scale = k.add(1023L).lanewise(VectorOperators.LSHL, 52L).reinterpretAsDoubles();
+      p.mul(scale).blend(0.0, tiny).intoArray(a, j * L);
+    }
+  }
+
+  /**
+   * {@code log1p(e)} for {@code e} in {@code [0, 1]}, {@code rows} rows of {@code L} lanes: {@code
+   * 2 atanh(s)} with {@code s = e / (2 + e) <= 1/3}, by its series to {@code s^25} (relative error
+   * below 1e-13).
+   */
+  private static void log1p(double[] e, double[] out, int rows) {
+    for (int j = 0; j < rows; j++) {
+      DoubleVector x = DoubleVector.fromArray(DS, e, j * L);
+      DoubleVector s = x.div(x.add(2.0));
+      DoubleVector s2 = s.mul(s);
+      DoubleVector p = s2.mul(1.0 / 25).add(1.0 / 23);
+      p = p.mul(s2).add(1.0 / 21);
+      p = p.mul(s2).add(1.0 / 19);
+      p = p.mul(s2).add(1.0 / 17);
+      p = p.mul(s2).add(1.0 / 15);
+      p = p.mul(s2).add(1.0 / 13);
+      p = p.mul(s2).add(1.0 / 11);
+      p = p.mul(s2).add(1.0 / 9);
+      p = p.mul(s2).add(1.0 / 7);
+      p = p.mul(s2).add(1.0 / 5);
+      p = p.mul(s2).add(1.0 / 3);
+      p = p.mul(s2).add(1.0);
+      p.mul(s).mul(2.0).intoArray(out, j * L);
     }
   }
 
@@ -313,9 +429,9 @@ final class VectorSpline {
   }
 
   /**
-   * The rational-quadratic function and its log-derivative in each lane's bin: the value into
-   * {@code b.out[0, L)} (the input itself in the tails), the log-derivative into {@code b.out[L,
-   * 2L)} (0 in the tails), {@code xi} into {@code b.xi}.
+   * The rational-quadratic function and its derivative in each lane's bin: the value into {@code
+   * b.out[0, L)} (the input itself in the tails), the derivative {@code (s / den)^2 q} into {@code
+   * b.out[L, 2L)} (its logarithm is taken per lane), {@code xi} into {@code b.xi}.
    */
   private void formula(Buffers b) {
     DoubleVector kv = DoubleVector.fromArray(DS, b.kv, 0);
@@ -335,9 +451,8 @@ final class VectorSpline {
     DoubleVector y = DoubleVector.fromArray(DS, b.yk, 0).add(h.mul(num).div(den));
     DoubleVector q = dk1.mul(xi).mul(xi).add(s.mul(2).mul(t)).add(dk.mul(u).mul(u));
     DoubleVector sd = s.div(den);
-    DoubleVector logd = sd.mul(sd).mul(q).lanewise(VectorOperators.LOG);
     DoubleVector.fromArray(DS, b.x0, 0).blend(y, inside).intoArray(b.out, 0);
-    DoubleVector.zero(DS).blend(logd, inside).intoArray(b.out, L);
+    sd.mul(sd).mul(q).intoArray(b.out, L);
   }
 
   /** Writes the stash fields of the bin (derivatives, sigmoids, bin, xi, width, height). */

@@ -22,8 +22,9 @@ import org.junit.jupiter.api.Test;
  * SplineKernel} in double per element (exponentials in double too, everything recomputed from the
  * raw parameters), for values, log-determinants and both gradients, on a batch whose element count
  * is not a multiple of the vector length (a partial last block, blocks across rows), with tails,
- * exact bounds, a NaN input and parameter groups other than the features; and against the scalar
- * path, which shares its float exponentials and so agrees more tightly.
+ * exact bounds, a NaN input and parameter groups other than the features; against the scalar path;
+ * and the same output on every call while the JIT compiles the code (no tier-dependent
+ * transcendental function).
  */
 class VectorSplineTest {
   static final long SEED = 7L;
@@ -37,16 +38,27 @@ class VectorSplineTest {
   static final double DOUBLE_REFERENCE_TOL = 2e-5;
 
   /**
-   * Tolerance of the gradients against the scalar path, relative as above. Values and log-dets are
-   * computed by the same operations in the same order from the same float exponentials and must be
-   * equal; the gradients differ by a few float roundings because this path stashes {@code xi}, the
-   * bin width and height in float where the scalar path recomputes them in double from stashed
-   * float probabilities (measured: 5e-6 at most on this batch).
+   * Tolerance of values and log-dets against the scalar path, relative as above: the scalar path
+   * takes its exponentials, softplus and sigmoids in float (within an ulp, 6e-8), this path in
+   * double; the rest is the same double arithmetic.
+   */
+  static final double SCALAR_PATH_TOL = 1e-6;
+
+  /**
+   * Tolerance of the gradients against the scalar path: they also differ because this path stashes
+   * {@code xi}, the bin width and height in float where the scalar path recomputes them in double
+   * from stashed float probabilities (measured: 5e-6 at most on this batch).
    */
   static final double SCALAR_PATH_GRAD_TOL = DOUBLE_REFERENCE_TOL;
 
   /** Raw parameters are uniform in {@code [-RAW, RAW]}: bins from 0.7% to 37% of the range. */
   static final double RAW = 2.0;
+
+  /**
+   * Calls of the reproducibility test: enough for C1 and C2 to compile the kernel (with lanewise
+   * EXP/LOG a 300 x 3 batch changed after 23 to 189 calls in a stand-alone harness).
+   */
+  static final int WARM_UP_CALLS = 3000;
 
   static final int ROWS = 37;
   static final int D = 5;
@@ -170,7 +182,7 @@ class VectorSplineTest {
   }
 
   @Test
-  @DisplayName("the vector and scalar paths agree: equal values and log-dets (seed 17)")
+  @DisplayName("the vector and scalar paths agree (seed 17)")
   void matchesScalarPath() {
     Tensor x = inputs(SEED + 10);
     Tensor h = GradCheck.uniform(SEED + 11, -RAW, RAW, ROWS, GROUPS * kernel.paramsPerElement);
@@ -184,10 +196,10 @@ class VectorSplineTest {
       for (int i = 0; i < pairs[k][0].size(); i++) {
         float a = pairs[k][0].getFlat(i);
         float b = pairs[k][1].getFlat(i);
-        if (k < 2) {
-          assertThat(Float.floatToIntBits(a))
-              .as("%s %d", names[k], i)
-              .isEqualTo(Float.floatToIntBits(b));
+        if (Float.isNaN(b)) {
+          assertThat(a).as("%s %d", names[k], i).isNaN();
+        } else if (k < 2) {
+          close(a, b, SCALAR_PATH_TOL, names[k] + " " + i);
         } else {
           close(a, b, SCALAR_PATH_GRAD_TOL, names[k] + " " + i);
         }
@@ -211,6 +223,29 @@ class VectorSplineTest {
         SEED,
         x,
         h);
+  }
+
+  @Test
+  @DisplayName("the same bits on every call while the code warms up (seed 27)")
+  void reproducibleWhileWarmingUp() {
+    Tensor x = GradCheck.uniform(SEED + 30, -3.5, 3.5, 64, 3);
+    Tensor h = GradCheck.uniform(SEED + 31, -3, 3, 64, 3 * kernel.paramsPerElement);
+    float[] first = null;
+    for (int it = 0; it < WARM_UP_CALLS; it++) {
+      try (Tape t = Tape.noGrad()) {
+        Transformed f = vector.apply(t.input(x), t.input(h), false);
+        float[] z = f.value().value().toArray();
+        float[] ld = f.logAbsDet().value().toArray();
+        float[] both = new float[z.length + ld.length];
+        System.arraycopy(z, 0, both, 0, z.length);
+        System.arraycopy(ld, 0, both, z.length, ld.length);
+        if (first == null) {
+          first = both;
+        } else {
+          assertThat(both).as("call %d", it).isEqualTo(first);
+        }
+      }
+    }
   }
 
   @Test
