@@ -164,10 +164,14 @@ public final class RationalQuadraticSpline {
     }
   }
 
+  /** System property {@code flows4j.spline}: {@code scalar} keeps the spline on the scalar path. */
+  static final String PATH_PROPERTY = "flows4j.spline";
+
   private static boolean vectorAvailable() {
     String want =
         System.getProperty(Kernels.PROPERTY, "").trim().toLowerCase(java.util.Locale.ROOT);
-    return !want.equals("scalar") && vectorUsable();
+    String path = System.getProperty(PATH_PROPERTY, "").trim().toLowerCase(java.util.Locale.ROOT);
+    return !want.equals("scalar") && !path.equals("scalar") && vectorUsable();
   }
 
   /** Number of bins {@code K}. */
