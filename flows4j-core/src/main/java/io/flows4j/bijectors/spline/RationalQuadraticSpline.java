@@ -11,6 +11,7 @@ import io.flows4j.tensor.Threads;
 import io.flows4j.tensor.kernels.Activation;
 import io.flows4j.tensor.kernels.Elementwise;
 import io.flows4j.tensor.kernels.ElementwiseKernels;
+import io.flows4j.tensor.kernels.Kernels;
 import java.util.Arrays;
 
 /**
@@ -56,8 +57,20 @@ public final class RationalQuadraticSpline {
   /** Elements whose transcendental functions one vectorised call computes. */
   private static final int BLOCK = 128;
 
+  /**
+   * Whether the forward direction runs on {@link VectorSpline}: when the Vector API is present, its
+   * vectors hold at least 4 doubles, and the kernels property ({@code flows4j.kernels}) does not
+   * ask for {@code scalar}.
+   */
+  static final boolean VECTOR_DEFAULT = vectorAvailable();
+
   private final SplineKernel kernel;
   private final ThreadLocal<Workspace> workspace;
+
+  /** The vector forward path, or {@code null} for the scalar path alone. */
+  private final VectorSpline vector;
+
+  private final ThreadLocal<VectorSpline.Buffers> vectorBuffers;
 
   /**
    * A spline with {@code bins} bins on {@code [-tailBound, tailBound]} and the default minimum bin
@@ -103,6 +116,62 @@ public final class RationalQuadraticSpline {
         minDerivative);
     this.kernel = new SplineKernel(bins, tailBound, minBinWidth, minBinHeight, minDerivative);
     this.workspace = ThreadLocal.withInitial(() -> new Workspace(kernel));
+    this.vector = VECTOR_DEFAULT ? new VectorSpline(kernel) : null;
+    this.vectorBuffers = vector == null ? null : ThreadLocal.withInitial(vector::newBuffers);
+  }
+
+  /** A copy with the same settings on the given path (tests compare the two). */
+  private RationalQuadraticSpline(RationalQuadraticSpline other, boolean useVector) {
+    this.kernel = other.kernel;
+    this.workspace = ThreadLocal.withInitial(() -> new Workspace(kernel));
+    this.vector = useVector ? new VectorSpline(kernel) : null;
+    this.vectorBuffers = vector == null ? null : ThreadLocal.withInitial(vector::newBuffers);
+  }
+
+  /** This spline on the scalar path alone. */
+  RationalQuadraticSpline scalarPath() {
+    return new RationalQuadraticSpline(this, false);
+  }
+
+  /**
+   * This spline with the vector forward path.
+   *
+   * @throws IllegalStateException if the Vector API is not usable here
+   */
+  RationalQuadraticSpline vectorPath() {
+    if (!vectorUsable()) {
+      throw new IllegalStateException(
+          "RationalQuadraticSpline: the vector path needs jdk.incubator.vector and vectors of at"
+              + " least 4 doubles");
+    }
+    return new RationalQuadraticSpline(this, true);
+  }
+
+  /** Whether this spline's forward direction runs on the vector path. */
+  boolean usesVectorPath() {
+    return vector != null;
+  }
+
+  static boolean vectorUsable() {
+    if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+      return false;
+    }
+    try {
+      return VectorSpline.usable();
+    } catch (LinkageError e) {
+      // The module is listed but cannot be linked (an unusual launcher): scalar path.
+      return false;
+    }
+  }
+
+  /** System property {@code flows4j.spline}: {@code scalar} keeps the spline on the scalar path. */
+  static final String PATH_PROPERTY = "flows4j.spline";
+
+  private static boolean vectorAvailable() {
+    String want =
+        System.getProperty(Kernels.PROPERTY, "").trim().toLowerCase(java.util.Locale.ROOT);
+    String path = System.getProperty(PATH_PROPERTY, "").trim().toLowerCase(java.util.Locale.ROOT);
+    return !want.equals("scalar") && !path.equals("scalar") && vectorUsable();
   }
 
   /** Number of bins {@code K}. */
@@ -198,6 +267,9 @@ public final class RationalQuadraticSpline {
     int d = sx.dim(1);
     int hc = sp.dim(1);
     int[] identity = FusedOp.untransformed(op, features, groups, d, hc / p);
+    if (!inverse && vector != null && features.length > 0 && distinct(groups)) {
+      return applyVector(x, params, features, groups, identity);
+    }
     Tensor xv = x.value();
     Tensor hv = params.value();
     Tensor z = Tape.newValue(sx);
@@ -247,6 +319,156 @@ public final class RationalQuadraticSpline {
         (gz, gld) -> backward(x, params, features, groups, identity, inverse, stash, gz, gld),
         x,
         params);
+  }
+
+  private static boolean distinct(int[] groups) {
+    int[] sorted = groups.clone();
+    Arrays.sort(sorted);
+    for (int i = 1; i < sorted.length; i++) {
+      if (sorted[i] == sorted[i - 1]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * The forward direction on {@link VectorSpline}: blocks of elements of the flattened {@code (row,
+   * feature)} list split over threads, the per-element log-derivatives summed per row afterwards
+   * (in feature order, as the scalar path does), so that no two tasks write the same row.
+   */
+  private Transformed applyVector(Var x, Var params, int[] features, int[] groups, int[] identity) {
+    Tensor xv = x.value();
+    Tensor hv = params.value();
+    int rows = xv.dim(0);
+    int d = xv.dim(1);
+    int hc = hv.dim(1);
+    int nt = features.length;
+    int n = rows * nt;
+    int lanes = VectorSpline.L;
+    int blocks = (n + lanes - 1) / lanes;
+    Tensor z = Tape.newValue(xv.shape());
+    Tensor ld = Tape.newValue(Shape.of(rows));
+    Tensor lde = Tape.newValue(Shape.of(n));
+    float[] xd = xv.data();
+    int xo = xv.offset();
+    float[] zd = z.data();
+    int zo = z.offset();
+    float[] hd = hv.data();
+    int ho = hv.offset();
+    System.arraycopy(xd, xo, zd, zo, rows * d);
+    boolean keep = Tape.isRecording() && (x.requiresGrad() || params.requiresGrad());
+    Tensor stash = keep ? Tape.newValue(Shape.of(blocks * vector.stashSize * lanes)) : null;
+    float[] sd = stash == null ? null : stash.data();
+    int sto = stash == null ? 0 : stash.offset();
+    float[] led = lde.data();
+    int leo = lde.offset();
+    int minBlocks = Math.max(1, ELEMENTS_PER_TASK / lanes);
+    Threads.parallelRange(
+        blocks,
+        minBlocks,
+        (from, to) ->
+            vector.forward(
+                vectorBuffers.get(),
+                from,
+                to,
+                n,
+                nt,
+                features,
+                groups,
+                xd,
+                xo,
+                d,
+                hd,
+                ho,
+                hc,
+                zd,
+                zo,
+                led,
+                leo,
+                sd,
+                sto));
+    float[] ldd = ld.data();
+    int ldo = ld.offset();
+    for (int r = 0; r < rows; r++) {
+      float acc = 0f;
+      for (int t = 0; t < nt; t++) {
+        acc += led[leo + r * nt + t];
+      }
+      ldd[ldo + r] = acc;
+    }
+    return FusedOp.transformed(
+        z,
+        ld,
+        (gz, gld) -> backwardVector(x, params, features, groups, identity, stash, gz, gld),
+        x,
+        params);
+  }
+
+  private void backwardVector(
+      Var x,
+      Var params,
+      int[] features,
+      int[] groups,
+      int[] identity,
+      Tensor stash,
+      Tensor gz,
+      Tensor gld) {
+    Tensor xv = x.value();
+    Tensor gx = x.requiresGrad() ? x.grad() : null;
+    Tensor gh = params.requiresGrad() ? params.grad() : null;
+    int rows = xv.dim(0);
+    int d = xv.dim(1);
+    int hc = params.value().dim(1);
+    int nt = features.length;
+    int n = rows * nt;
+    int lanes = VectorSpline.L;
+    int blocks = (n + lanes - 1) / lanes;
+    float[] gzd = gz == null ? null : gz.data();
+    int gzo = gz == null ? 0 : gz.offset();
+    float[] gldd = gld == null ? null : gld.data();
+    int gldo = gld == null ? 0 : gld.offset();
+    float[] gxd = gx == null ? null : gx.data();
+    int gxo = gx == null ? 0 : gx.offset();
+    float[] ghd = gh == null ? null : gh.data();
+    int gho = gh == null ? 0 : gh.offset();
+    if (gxd != null && gzd != null) {
+      for (int r = 0; r < rows; r++) {
+        for (int f : identity) {
+          gxd[gxo + r * d + f] += gzd[gzo + r * d + f];
+        }
+      }
+    }
+    if (gxd == null && ghd == null) {
+      return;
+    }
+    float[] sd = stash.data();
+    int sto = stash.offset();
+    int minBlocks = Math.max(1, ELEMENTS_PER_TASK / lanes);
+    Threads.parallelRange(
+        blocks,
+        minBlocks,
+        (from, to) ->
+            vector.backward(
+                vectorBuffers.get(),
+                from,
+                to,
+                n,
+                nt,
+                features,
+                groups,
+                d,
+                hc,
+                gzd,
+                gzo,
+                gldd,
+                gldo,
+                gxd,
+                gxo,
+                ghd,
+                gho,
+                sd,
+                sto));
   }
 
   /**

@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * The fused spline op on batches: gradients of both outputs with respect to the input and the raw
  * parameters against {@link GradCheck} (inside bins and in the tails, both directions, with
  * parameter groups other than the features), the float32 round trip on a dense grid, and finite
- * values and gradients for inputs far outside the bound.
+ * values and gradients for inputs far outside the bound. {@link RationalQuadraticSplineScalarTest}
+ * runs the same tests on the scalar path.
  */
 class RationalQuadraticSplineTest {
   static final long SEED = 99L;
@@ -44,8 +45,15 @@ class RationalQuadraticSplineTest {
    */
   static final double MIN_SHARE = 0.3;
 
-  private final RationalQuadraticSpline spline = new RationalQuadraticSpline(BINS, BOUND);
+  private final RationalQuadraticSpline spline = create();
   private final SplineKernel kernel = spline.kernel();
+
+  /**
+   * The spline under test: the default path (the vector forward where the Vector API is usable).
+   */
+  RationalQuadraticSpline create() {
+    return new RationalQuadraticSpline(BINS, BOUND);
+  }
 
   /** Raw parameters {@code [rows, groups * P]} uniform in {@code [-RAW, RAW]}. */
   private Tensor params(long seed, int rows, int groups) {
