@@ -14,7 +14,7 @@ public final class Bijectors {
     if (b instanceof Inverted inv) {
       return inv.inner();
     }
-    return new Inverted(b);
+    return Contexts.isConditional(b) ? new Inverted.Conditional(b) : new Inverted(b);
   }
 
   /**

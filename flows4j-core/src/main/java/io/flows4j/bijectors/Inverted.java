@@ -4,8 +4,11 @@ import io.flows4j.autodiff.Var;
 import io.flows4j.io.Json;
 import io.flows4j.nn.Module;
 
-/** A bijector seen the other way round; see {@link Bijector#inverted()}. */
-final class Inverted extends Module implements Bijector {
+/**
+ * A bijector seen the other way round; see {@link Bijector#inverted()}. A conditional family (with
+ * {@code C > 0}) is inverted by {@link Conditional}, which is a conditional family too.
+ */
+class Inverted extends Module implements Bijector {
   static final String TYPE = "inverted";
 
   private final Bijector inner;
@@ -34,5 +37,33 @@ final class Inverted extends Module implements Bijector {
   @Override
   public Json.Obj spec() {
     return Spec.of(TYPE).put("inner", inner.spec()).build();
+  }
+
+  /**
+   * A conditional family seen the other way round, itself conditional on the same context: {@code
+   * forward(x, c) = inner.inverse(x, c)} (an IAF layer is a conditional MAF layer inverted).
+   */
+  static final class Conditional extends Inverted implements ConditionalBijector {
+    private final ConditionalBijector family;
+
+    Conditional(Bijector inner) {
+      super(inner);
+      this.family = (ConditionalBijector) inner;
+    }
+
+    @Override
+    public Transformed forward(Var x, Var context) {
+      return family.inverse(x, context);
+    }
+
+    @Override
+    public Transformed inverse(Var z, Var context) {
+      return family.forward(z, context);
+    }
+
+    @Override
+    public int contextFeatures() {
+      return family.contextFeatures();
+    }
   }
 }

@@ -52,7 +52,23 @@ public final class AdditiveCoupling extends CouplingLayer {
    */
   public AdditiveCoupling(
       CouplingMask mask, int[] hiddenFeatures, Activation activation, long seed) {
-    super("AdditiveCoupling", mask, hiddenFeatures, activation, 1, seed);
+    this(mask, hiddenFeatures, activation, seed, 0);
+  }
+
+  /**
+   * A conditional additive coupling: the conditioner reads a context of {@code context} features
+   * beside {@code x_a}, {@code t = NN(x_a, c)} (see {@link CouplingLayer}).
+   *
+   * @param mask which features are transformed
+   * @param hiddenFeatures hidden widths of the conditioner (may be empty)
+   * @param activation activation of the conditioner's hidden layers
+   * @param seed seed of the conditioner's initial weights
+   * @param context context features {@code C}, 0 for an unconditional layer
+   * @throws IllegalArgumentException if a size is not positive or {@code context < 0}
+   */
+  public AdditiveCoupling(
+      CouplingMask mask, int[] hiddenFeatures, Activation activation, long seed, int context) {
+    super("AdditiveCoupling", mask, hiddenFeatures, activation, 1, seed, context);
     this.groups = groups(mask);
   }
 
@@ -76,6 +92,7 @@ public final class AdditiveCoupling extends CouplingLayer {
         maskFromSpec(spec),
         spec.getArray("hidden").toIntArray(),
         Spec.activation(spec, "activation"),
-        0L);
+        0L,
+        contextFromSpec(spec));
   }
 }

@@ -76,7 +76,30 @@ public final class AffineCoupling extends CouplingLayer {
       Activation activation,
       double scaleBound,
       long seed) {
-    super("AffineCoupling", mask, hiddenFeatures, activation, 2, seed);
+    this(mask, hiddenFeatures, activation, scaleBound, seed, 0);
+  }
+
+  /**
+   * A conditional affine coupling: the conditioner reads a context of {@code context} features
+   * beside {@code x_a}, {@code (t, u) = NN(x_a, c)} (see {@link CouplingLayer}).
+   *
+   * @param mask which features are transformed
+   * @param hiddenFeatures hidden widths of the conditioner (may be empty: a linear conditioner)
+   * @param activation activation of the conditioner's hidden layers
+   * @param scaleBound bound of the log-scale, {@code > 0} and finite
+   * @param seed seed of the conditioner's initial weights
+   * @param context context features {@code C}, 0 for an unconditional layer
+   * @throws IllegalArgumentException if a size is not positive, the bound is out of range or {@code
+   *     context < 0}
+   */
+  public AffineCoupling(
+      CouplingMask mask,
+      int[] hiddenFeatures,
+      Activation activation,
+      double scaleBound,
+      long seed,
+      int context) {
+    super("AffineCoupling", mask, hiddenFeatures, activation, 2, seed, context);
     Checks.requireArgument(
         scaleBound > 0 && Double.isFinite(scaleBound),
         "AffineCoupling: scaleBound must be > 0 and finite, but was %s",
@@ -111,6 +134,7 @@ public final class AffineCoupling extends CouplingLayer {
         spec.getArray("hidden").toIntArray(),
         Spec.activation(spec, "activation"),
         spec.getDouble("scaleBound"),
-        0L);
+        0L,
+        contextFromSpec(spec));
   }
 }

@@ -70,13 +70,37 @@ public final class SplineCoupling extends CouplingLayer {
       Activation activation,
       RationalQuadraticSpline spline,
       long seed) {
+    this(mask, hiddenFeatures, activation, spline, seed, 0);
+  }
+
+  /**
+   * A conditional spline coupling: the conditioner reads a context of {@code context} features
+   * beside {@code x_a}, so the knots of {@code x_b}'s splines depend on it (see {@link
+   * CouplingLayer}).
+   *
+   * @param mask which features are transformed
+   * @param hiddenFeatures hidden widths of the conditioner (may be empty)
+   * @param activation activation of the conditioner's hidden layers
+   * @param spline the spline's bins, tail bound and minimum width, height and derivative
+   * @param seed seed of the conditioner's initial weights
+   * @param context context features {@code C}, 0 for an unconditional layer
+   * @throws IllegalArgumentException if a size is not positive or {@code context < 0}
+   */
+  public SplineCoupling(
+      CouplingMask mask,
+      int[] hiddenFeatures,
+      Activation activation,
+      RationalQuadraticSpline spline,
+      long seed,
+      int context) {
     super(
         "SplineCoupling",
         mask,
         hiddenFeatures,
         activation,
         requireSpline(spline).paramsPerFeature(),
-        seed);
+        seed,
+        context);
     this.spline = spline;
     this.groups = groups(mask);
   }
@@ -123,6 +147,7 @@ public final class SplineCoupling extends CouplingLayer {
             spec.getDouble("minBinWidth"),
             spec.getDouble("minBinHeight"),
             spec.getDouble("minDerivative")),
-        0L);
+        0L,
+        contextFromSpec(spec));
   }
 }

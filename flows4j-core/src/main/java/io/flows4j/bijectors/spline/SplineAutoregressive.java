@@ -3,6 +3,8 @@ package io.flows4j.bijectors.spline;
 import io.flows4j.autodiff.ArithmeticOps;
 import io.flows4j.autodiff.Var;
 import io.flows4j.bijectors.Bijector;
+import io.flows4j.bijectors.ConditionalBijector;
+import io.flows4j.bijectors.Contexts;
 import io.flows4j.bijectors.Spec;
 import io.flows4j.bijectors.Transformed;
 import io.flows4j.io.Json;
@@ -37,8 +39,14 @@ import java.util.Arrays;
  * 3, the order reversed between layers ({@link MADE#naturalOrder}, {@link MADE#reversedOrder}).
  *
  * <p>Inputs are {@code [batch, features]}.
+ *
+ * <p><b>Context.</b> Built with {@code context > 0}, the layer is a {@link ConditionalBijector}:
+ * the context {@code c} ({@code [batch, C]} or {@code [1, C]}) enters the MADE's first layer
+ * unmasked (see {@link MADE}), so every feature's spline, the first one's included, depends on it.
+ * Such a layer runs through {@link #forward(Var, Var)} or {@link #given(Var)}; its context-free
+ * methods refuse.
  */
-public final class SplineAutoregressive extends Module implements Bijector {
+public final class SplineAutoregressive extends Module implements Bijector, ConditionalBijector {
   /** The type name in specs. */
   public static final String TYPE = "spline-autoregressive";
 
@@ -50,6 +58,7 @@ public final class SplineAutoregressive extends Module implements Bijector {
   private final MADE conditioner;
   private final int[] all;
   private final int[] order;
+  private final int context;
 
   /**
    * An autoregressive spline layer with ReLU hidden layers and the default spline settings (8 bins,
@@ -91,7 +100,34 @@ public final class SplineAutoregressive extends Module implements Bijector {
       Activation activation,
       RationalQuadraticSpline spline,
       long seed) {
+    this(features, inputDegrees, hiddenFeatures, activation, spline, seed, 0);
+  }
+
+  /**
+   * A conditional autoregressive spline layer: the MADE reads a context of {@code context} features
+   * (see the class comment).
+   *
+   * @param features number of features {@code D}, at least 1
+   * @param inputDegrees the order as MADE input degrees: feature {@code d} comes at position {@code
+   *     inputDegrees[d]} (1 to D)
+   * @param hiddenFeatures hidden widths of the MADE
+   * @param activation activation of the MADE's hidden layers
+   * @param spline the spline's bins, tail bound and minimum width, height and derivative
+   * @param seed seed of the MADE's initial weights
+   * @param context context features {@code C}, 0 for an unconditional layer
+   * @throws IllegalArgumentException if a size is not positive, the degrees are not a permutation
+   *     or {@code context < 0}
+   */
+  public SplineAutoregressive(
+      int features,
+      int[] inputDegrees,
+      int[] hiddenFeatures,
+      Activation activation,
+      RationalQuadraticSpline spline,
+      long seed,
+      int context) {
     Checks.requirePositive(features, "SplineAutoregressive", "features");
+    this.context = Checks.requireNonNegative(context, "SplineAutoregressive", "context");
     Checks.requireArgument(
         inputDegrees != null && hiddenFeatures != null && activation != null && spline != null,
         "SplineAutoregressive: inputDegrees, hiddenFeatures, activation and spline must not be"
@@ -108,6 +144,7 @@ public final class SplineAutoregressive extends Module implements Bijector {
                 .activation(activation)
                 .inputDegrees(inputDegrees)
                 .seed(seed)
+                .context(context)
                 .zeroOutput(true)
                 .build());
     this.inputDegrees = conditioner.inputDegrees();
@@ -121,24 +158,70 @@ public final class SplineAutoregressive extends Module implements Bijector {
 
   @Override
   public Transformed forward(Var x) {
-    requireInput("SplineAutoregressive.forward", x);
-    return spline.apply(x, conditioner.forward(x), all, all, false);
+    Contexts.requireNone("SplineAutoregressive", "forward", context);
+    return forward(x, null);
   }
 
   @Override
   public Transformed inverse(Var z) {
-    requireInput("SplineAutoregressive.inverse", z);
+    Contexts.requireNone("SplineAutoregressive", "inverse", context);
+    return inverse(z, null);
+  }
+
+  /**
+   * Data to latent at a context, one MADE pass.
+   *
+   * @param x of shape {@code [batch, features]}
+   * @param context of shape {@code [batch, C]} or {@code [1, C]}; {@code null} for a layer without
+   *     context
+   * @return {@code z} of shape {@code [batch, features]} and {@code log|det dz/dx|} of shape {@code
+   *     [batch]}
+   * @throws io.flows4j.tensor.ShapeMismatchException if a shape does not fit
+   */
+  @Override
+  public Transformed forward(Var x, Var context) {
+    String op = "SplineAutoregressive.forward";
+    requireInput(op, x);
+    Var c = Contexts.rows(op, context, x.shape().dim(0), this.context);
+    return spline.apply(x, conditioner(x, c), all, all, false);
+  }
+
+  /**
+   * Latent to data at a context, {@code features} MADE passes.
+   *
+   * @param z of shape {@code [batch, features]}
+   * @param context of shape {@code [batch, C]} or {@code [1, C]}; {@code null} for a layer without
+   *     context
+   * @return {@code x} of shape {@code [batch, features]} and {@code log|det dx/dz|} of shape {@code
+   *     [batch]}
+   * @throws io.flows4j.tensor.ShapeMismatchException if a shape does not fit
+   */
+  @Override
+  public Transformed inverse(Var z, Var context) {
+    String op = "SplineAutoregressive.inverse";
+    requireInput(op, z);
+    Var c = Contexts.rows(op, context, z.shape().dim(0), this.context);
     // cur holds data values for the features already inverted and latent values for the rest;
     // the parameters of feature order[k] depend only on the former.
     Var cur = z;
     Var logAbsDet = null;
     for (int k = 0; k < features; k++) {
       int[] f = {order[k]};
-      Transformed t = spline.apply(cur, conditioner.forward(cur), f, f, true);
+      Transformed t = spline.apply(cur, conditioner(cur, c), f, f, true);
       cur = t.value();
       logAbsDet = logAbsDet == null ? t.logAbsDet() : ArithmeticOps.add(logAbsDet, t.logAbsDet());
     }
     return new Transformed(cur, logAbsDet);
+  }
+
+  /** Context features {@code C}, 0 for a layer without context. */
+  @Override
+  public int contextFeatures() {
+    return context;
+  }
+
+  private Var conditioner(Var x, Var c) {
+    return c == null ? conditioner.forward(x) : conditioner.forward(x, c);
   }
 
   /** Number of features {@code D}. */
@@ -187,17 +270,19 @@ public final class SplineAutoregressive extends Module implements Bijector {
 
   @Override
   public Json.Obj spec() {
-    return Spec.of(TYPE)
-        .put("features", features)
-        .put("inputDegrees", inputDegrees)
-        .put("hidden", hidden)
-        .put("activation", Spec.activationName(activation))
-        .put("bins", spline.bins())
-        .put("tailBound", spline.tailBound())
-        .put("minBinWidth", spline.minBinWidth())
-        .put("minBinHeight", spline.minBinHeight())
-        .put("minDerivative", spline.minDerivative())
-        .build();
+    Spec spec =
+        Spec.of(TYPE)
+            .put("features", features)
+            .put("inputDegrees", inputDegrees)
+            .put("hidden", hidden)
+            .put("activation", Spec.activationName(activation))
+            .put("bins", spline.bins())
+            .put("tailBound", spline.tailBound())
+            .put("minBinWidth", spline.minBinWidth())
+            .put("minBinHeight", spline.minBinHeight())
+            .put("minDerivative", spline.minDerivative());
+    // Written only for a conditional layer, so unconditional specs stay as they were.
+    return context > 0 ? spec.put("context", context).build() : spec.build();
   }
 
   /**
@@ -217,7 +302,8 @@ public final class SplineAutoregressive extends Module implements Bijector {
             spec.getDouble("minBinWidth"),
             spec.getDouble("minBinHeight"),
             spec.getDouble("minDerivative")),
-        0L);
+        0L,
+        spec.has("context") ? spec.getInt("context") : 0);
   }
 
   @Override
