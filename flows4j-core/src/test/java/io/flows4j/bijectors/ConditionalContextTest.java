@@ -119,21 +119,74 @@ public abstract class ConditionalContextTest {
   }
 
   @Test
-  @DisplayName("the gradient of value and log-det reaches the context (seed 20261123)")
+  @DisplayName("the gradient of value and log-det reaches the context, both directions")
   void gradientReachesTheContext() {
     ConditionalBijector b = create(SEED);
-    try (Tape t = Tape.record()) {
-      Var c = t.tracked(normal(SEED + 6, ROWS, context()));
-      Transformed out = b.forward(t.input(input(SEED + 7, ROWS)), c);
-      t.backward(
-          io.flows4j.autodiff.ArithmeticOps.add(
-              Reductions.sum(out.logAbsDet()), Reductions.sum(out.value())));
-      double norm = 0;
-      for (int i = 0; i < c.grad().size(); i++) {
-        assertThat(Float.isFinite(c.grad().getFlat(i))).isTrue();
-        norm += Math.abs(c.grad().getFlat(i));
+    for (boolean forward : new boolean[] {true, false}) {
+      try (Tape t = Tape.record()) {
+        Var c = t.tracked(normal(SEED + 6, ROWS, context()));
+        Var x = t.input(input(SEED + 7, ROWS));
+        Transformed out = forward ? b.forward(x, c) : b.inverse(x, c);
+        t.backward(
+            io.flows4j.autodiff.ArithmeticOps.add(
+                Reductions.sum(out.logAbsDet()), Reductions.sum(out.value())));
+        double norm = 0;
+        for (int i = 0; i < c.grad().size(); i++) {
+          assertThat(Float.isFinite(c.grad().getFlat(i))).as("finite gradient").isTrue();
+          norm += Math.abs(c.grad().getFlat(i));
+        }
+        assertThat(norm).as(forward ? "forward" : "inverse").isPositive();
       }
-      assertThat(norm).isPositive();
+    }
+  }
+
+  @Test
+  @DisplayName("the context gradient matches central finite differences, both directions")
+  void contextGradientMatchesFiniteDifferences() {
+    ConditionalBijector b = create(SEED);
+    Tensor x = input(SEED + 8, ROWS);
+    Tensor c0 = normal(SEED + 9, ROWS, context());
+    for (boolean forward : new boolean[] {true, false}) {
+      Tensor grad;
+      try (Tape t = Tape.record()) {
+        Var c = t.tracked(c0.copy());
+        Transformed out = forward ? b.forward(t.input(x), c) : b.inverse(t.input(x), c);
+        t.backward(
+            io.flows4j.autodiff.ArithmeticOps.add(
+                Reductions.sum(out.logAbsDet()), Reductions.sum(out.value())));
+        grad = c.grad().copy();
+      }
+      for (int i = 0; i < c0.size(); i++) {
+        Tensor plus = c0.copy();
+        Tensor minus = c0.copy();
+        plus.setFlat(i, c0.getFlat(i) + (float) FD_STEP);
+        minus.setFlat(i, c0.getFlat(i) - (float) FD_STEP);
+        double fd = (loss(b, x, plus, forward) - loss(b, x, minus, forward)) / (2 * FD_STEP);
+        assertThat((double) grad.getFlat(i))
+            .as("%s, context element %d", forward ? "forward" : "inverse", i)
+            .isCloseTo(fd, org.assertj.core.data.Offset.offset(FD_TOL * Math.max(1, Math.abs(fd))));
+      }
+    }
+  }
+
+  /** Step of the central differences in the context. */
+  private static final double FD_STEP = 1e-2;
+
+  /** Tolerance of the context gradient against central differences of a float32 loss. */
+  private static final double FD_TOL = 2e-2;
+
+  private static double loss(ConditionalBijector b, Tensor x, Tensor c, boolean forward) {
+    try (Tape t = Tape.noGrad()) {
+      Transformed out =
+          forward ? b.forward(t.input(x), t.input(c)) : b.inverse(t.input(x), t.input(c));
+      double s = 0;
+      for (int i = 0; i < out.logAbsDet().value().size(); i++) {
+        s += out.logAbsDet().value().getFlat(i);
+      }
+      for (int i = 0; i < out.value().value().size(); i++) {
+        s += out.value().value().getFlat(i);
+      }
+      return s;
     }
   }
 

@@ -1,9 +1,13 @@
 package io.flows4j.bijectors.residual;
 
 import io.flows4j.autodiff.ArithmeticOps;
+import io.flows4j.autodiff.LinearOps;
+import io.flows4j.autodiff.Parameter;
 import io.flows4j.autodiff.Tape;
 import io.flows4j.autodiff.Var;
 import io.flows4j.bijectors.Bijector;
+import io.flows4j.bijectors.ConditionalBijector;
+import io.flows4j.bijectors.Contexts;
 import io.flows4j.bijectors.NonConvergenceException;
 import io.flows4j.bijectors.Spec;
 import io.flows4j.bijectors.Transformed;
@@ -13,6 +17,7 @@ import io.flows4j.tensor.Checks;
 import io.flows4j.tensor.Rng;
 import io.flows4j.tensor.Shape;
 import io.flows4j.tensor.Tensor;
+import io.flows4j.tensor.kernels.Activation;
 import java.util.Arrays;
 import java.util.Locale;
 
@@ -67,8 +72,19 @@ import java.util.Locale;
  * LipschitzLayer} with parameters {@code beta [1]}, {@code weight [out, in]}, {@code bias [out]}
  * and buffers {@code u [out]}, {@code v [in]}. A 2-D block with hidden widths {@code 64, 64} has
  * 4,485 parameters.
+ *
+ * <p><b>Context.</b> Built with {@link Builder#context(int) context(C)}, the block is a {@link
+ * ConditionalBijector}, {@code z = x + g(x; c)}: the context {@code c} ({@code [batch, C]} or
+ * {@code [1, C]}) is concatenated to the input of {@code g}'s first dense layer, {@code h_1 = [W_0,
+ * V] [phi_0(x); c] + b_0 = W_0 phi_0(x) + V c + b_0}, with {@code V} the parameter {@code
+ * context_weight} of shape {@code [out_0, C]}. Only the {@code x} part {@code W_0} of that weight
+ * is spectrally normalised: {@code V c} does not depend on {@code x}, so {@code Lip_x g(.; c) < 1}
+ * for every {@code c} and the block stays invertible in {@code x} at every context (the fixed-point
+ * inverse, the log-determinant and the implicit gradient see {@code V c} as a per-row bias); the
+ * map is not constrained in {@code c}, which needs no inverse. The context-free methods of such a
+ * block refuse; use {@link #forward(Var, Var)} or {@link #given(Var)}.
  */
-public final class InvertibleResidualBlock extends Module implements Bijector {
+public final class InvertibleResidualBlock extends Module implements Bijector, ConditionalBijector {
   /** The type name in specs. */
   public static final String TYPE = "residual-block";
 
@@ -118,6 +134,8 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
   private final long seed;
   private final LipschitzLayer[] layers;
   private final Rng trainingRng;
+  private final int context;
+  private final Parameter contextWeight;
 
   private InvertibleResidualBlock(Builder b) {
     this.features = Checks.requirePositive(b.features, "InvertibleResidualBlock", "features");
@@ -159,6 +177,18 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
           registerModule("layer" + i, new LipschitzLayer(in, out, i == n - 1, b.seed * 31 + i));
     }
     this.trainingRng = new Rng(b.seed ^ 0x5DEECE66DL);
+    this.context = Checks.requireNonNegative(b.context, "InvertibleResidualBlock", "context");
+    if (context > 0) {
+      // U(-1/sqrt(C), 1/sqrt(C)), the fan-in initialisation of the first layer's other weights.
+      double bound = 1.0 / Math.sqrt(context);
+      this.contextWeight =
+          registerParameter(
+              "context_weight",
+              new Rng(b.seed * 31 + n)
+                  .fillUniform(Tensor.zeros(layers[0].out(), context), -bound, bound));
+    } else {
+      this.contextWeight = null;
+    }
     refreshSpectralNorm();
   }
 
@@ -180,6 +210,7 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
     private double tolerance = DEFAULT_TOLERANCE;
     private int maxIterations = DEFAULT_MAX_ITERATIONS;
     private long seed;
+    private int context;
 
     private Builder(int features) {
       this.features = features;
@@ -249,6 +280,15 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
     /** Seed of the initial weights and of the estimator's draws. */
     public Builder seed(long s) {
       this.seed = s;
+      return this;
+    }
+
+    /**
+     * Context features {@code C} (default 0: an unconditional block); with {@code C > 0} the block
+     * is conditional, see the class comment.
+     */
+    public Builder context(int features) {
+      this.context = features;
       return this;
     }
 
@@ -325,8 +365,17 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
     return Tape.isRecording() && isTraining();
   }
 
-  /** The network of this call; on a training call, power iterations first. */
+  /** The network of this call without context. */
   Net net() {
+    return net(null);
+  }
+
+  /**
+   * The network of this call; on a training call, power iterations first.
+   *
+   * @param c the context with one row per input row, {@code null} for none
+   */
+  Net net(Var c) {
     boolean update = trainingCall();
     int n = layers.length;
     Var[] w = new Var[n];
@@ -340,7 +389,9 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
       b[i] = layers[i].bias().var();
       beta[i] = layers[i].betaParameter().var();
     }
-    return new Net(w, b, beta);
+    Var term =
+        c == null ? null : LinearOps.linear(c, contextWeight.var(), null, Activation.IDENTITY);
+    return new Net(w, b, beta, term);
   }
 
   /**
@@ -348,14 +399,12 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
    *
    * @param x of shape {@code [batch, features]}
    * @throws io.flows4j.tensor.ShapeMismatchException if {@code x} does not have that shape
+   * @throws IllegalStateException if the block takes a context
    */
   @Override
   public Transformed forward(Var x) {
-    requireInput("InvertibleResidualBlock.forward", x);
-    Net net = net();
-    Net.Pass pass = net.forward(x);
-    Var z = Net.residual(x, pass);
-    return new Transformed(z, logDet(net, pass, currentMethod(), currentRng()));
+    Contexts.requireNone("InvertibleResidualBlock", "forward", context);
+    return forward(x, null);
   }
 
   /**
@@ -365,14 +414,55 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
    * @param z of shape {@code [batch, features]}
    * @throws io.flows4j.tensor.ShapeMismatchException if {@code z} does not have that shape
    * @throws NonConvergenceException if the iteration does not reach its tolerance
+   * @throws IllegalStateException if the block takes a context
    */
   @Override
   public Transformed inverse(Var z) {
-    requireInput("InvertibleResidualBlock.inverse", z);
-    Net net = net();
+    Contexts.requireNone("InvertibleResidualBlock", "inverse", context);
+    return inverse(z, null);
+  }
+
+  /**
+   * The normalizing direction at a context, {@code z = x + g(x; c)}.
+   *
+   * @param x of shape {@code [batch, features]}
+   * @param c of shape {@code [batch, C]} or {@code [1, C]}; {@code null} for a block without
+   *     context
+   * @throws io.flows4j.tensor.ShapeMismatchException if a shape does not fit
+   */
+  @Override
+  public Transformed forward(Var x, Var c) {
+    String op = "InvertibleResidualBlock.forward";
+    requireInput(op, x);
+    Net net = net(Contexts.rows(op, c, x.shape().dim(0), context));
+    Net.Pass pass = net.forward(x);
+    Var z = Net.residual(x, pass);
+    return new Transformed(z, logDet(net, pass, currentMethod(), currentRng()));
+  }
+
+  /**
+   * The generative direction at a context: {@code x} with {@code x + g(x; c) = z}.
+   *
+   * @param z of shape {@code [batch, features]}
+   * @param c of shape {@code [batch, C]} or {@code [1, C]}; {@code null} for a block without
+   *     context
+   * @throws io.flows4j.tensor.ShapeMismatchException if a shape does not fit
+   * @throws NonConvergenceException if the iteration does not reach its tolerance
+   */
+  @Override
+  public Transformed inverse(Var z, Var c) {
+    String op = "InvertibleResidualBlock.inverse";
+    requireInput(op, z);
+    Net net = net(Contexts.rows(op, c, z.shape().dim(0), context));
     Var x = invert(net, z, tolerance, maxIterations, describe());
     Net.Pass pass = net.forward(x);
     return new Transformed(x, ArithmeticOps.neg(logDet(net, pass, currentMethod(), currentRng())));
+  }
+
+  /** Context features {@code C}, 0 for a block without context. */
+  @Override
+  public int contextFeatures() {
+    return context;
   }
 
   private LogDetMethod currentMethod() {
@@ -475,7 +565,7 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
       for (int a = 0; a < live; a++) {
         System.arraycopy(x, active[a] * d, xa, a * d, d);
       }
-      kernel.evaluate(xa, live, ga, scratch);
+      kernel.evaluate(xa, live, active, ga, scratch);
       worst = 0;
       int still = 0;
       for (int a = 0; a < live; a++) {
@@ -626,19 +716,21 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
 
   @Override
   public Json.Obj spec() {
-    return Spec.of(TYPE)
-        .put("features", features)
-        .put("hidden", hidden)
-        .put("coefficient", coefficient)
-        .put("powerIterations", powerIterations)
-        .put("trainingLogDet", trainingLogDet.id())
-        .put("evaluationLogDet", evaluationLogDet.id())
-        .put("geometricP", geometricP)
-        .put("exactTerms", exactTerms)
-        .put("tolerance", tolerance)
-        .put("maxIterations", maxIterations)
-        .put("seed", seed)
-        .build();
+    Spec spec =
+        Spec.of(TYPE)
+            .put("features", features)
+            .put("hidden", hidden)
+            .put("coefficient", coefficient)
+            .put("powerIterations", powerIterations)
+            .put("trainingLogDet", trainingLogDet.id())
+            .put("evaluationLogDet", evaluationLogDet.id())
+            .put("geometricP", geometricP)
+            .put("exactTerms", exactTerms)
+            .put("tolerance", tolerance)
+            .put("maxIterations", maxIterations)
+            .put("seed", seed);
+    // Written only for a conditional block, so unconditional specs stay as they were.
+    return context > 0 ? spec.put("context", context).build() : spec.build();
   }
 
   /**
@@ -658,6 +750,7 @@ public final class InvertibleResidualBlock extends Module implements Bijector {
         .tolerance(spec.getDouble("tolerance"))
         .maxIterations(spec.getInt("maxIterations"))
         .seed(spec.getLong("seed"))
+        .context(spec.has("context") ? spec.getInt("context") : 0)
         .build();
   }
 

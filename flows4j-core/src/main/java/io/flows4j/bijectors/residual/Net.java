@@ -15,8 +15,17 @@ import io.flows4j.tensor.kernels.Activation;
  * @param weights effective weights {@code W_i}, of shape {@code [out_i, in_i]}
  * @param biases biases, of shape {@code [out_i]}
  * @param betaRaw raw LipSwish slopes, of shape {@code [1]}
+ * @param contextTerm {@code c V^T} of a conditional block, one row per input row, of shape {@code
+ *     [batch, out_0]}, added to the first layer's output; {@code null} without context. It does not
+ *     depend on {@code x}, so it shifts {@code g} without changing its Jacobian or Lipschitz
+ *     constant in {@code x}.
  */
-record Net(Var[] weights, Var[] biases, Var[] betaRaw) {
+record Net(Var[] weights, Var[] biases, Var[] betaRaw, Var contextTerm) {
+
+  /** A network without context. */
+  Net(Var[] weights, Var[] biases, Var[] betaRaw) {
+    this(weights, biases, betaRaw, null);
+  }
 
   /**
    * The values of one forward pass that the log-determinant needs.
@@ -56,6 +65,9 @@ record Net(Var[] weights, Var[] biases, Var[] betaRaw) {
       sig[i] = ResidualOps.sigmoidScaled(h.value(), beta(i));
       Var p = ResidualOps.lipSwish(h, betaRaw[i], sig[i]);
       h = LinearOps.linear(p, weights[i], biases[i], Activation.IDENTITY);
+      if (i == 0 && contextTerm != null) {
+        h = ArithmeticOps.add(h, contextTerm);
+      }
     }
     return new Pass(pre, sig, h);
   }
@@ -95,6 +107,6 @@ record Net(Var[] weights, Var[] biases, Var[] betaRaw) {
       b[i] = biases[i].value();
       betas[i] = beta(i);
     }
-    return new NetKernel(w, b, betas);
+    return new NetKernel(w, b, betas, contextTerm == null ? null : contextTerm.value());
   }
 }

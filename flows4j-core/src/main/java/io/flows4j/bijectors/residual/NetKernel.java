@@ -14,14 +14,24 @@ final class NetKernel {
   private final Tensor[] weights;
   private final Tensor[] biases;
   private final double[] betas;
+  private final Tensor rowBias;
   private final int features;
   private final int widest;
   private final Gemm gemm = Kernels.gemm();
 
   NetKernel(Tensor[] weights, Tensor[] biases, double[] betas) {
+    this(weights, biases, betas, null);
+  }
+
+  /**
+   * A kernel with a per-row term added to the first layer's output (a conditional block's {@code c
+   * V^T}, of shape {@code [batch, out_0]}, {@code null} for none).
+   */
+  NetKernel(Tensor[] weights, Tensor[] biases, double[] betas, Tensor rowBias) {
     this.weights = weights;
     this.biases = biases;
     this.betas = betas;
+    this.rowBias = rowBias;
     this.features = weights[0].shape().dim(1);
     int w = features;
     for (Tensor t : weights) {
@@ -57,6 +67,19 @@ final class NetKernel {
    * @param scratch from {@link #scratch(int)}
    */
   void evaluate(float[] x, int rows, float[] out, float[][] scratch) {
+    evaluate(x, rows, null, out, scratch);
+  }
+
+  /**
+   * {@code out = g(x)} for a subset of the batch's rows.
+   *
+   * @param x of {@code rows x D}
+   * @param rowIds the batch row of each of the {@code rows} rows (for the per-row term), {@code
+   *     null} for rows {@code 0 .. rows-1}
+   * @param out receives {@code rows x D}
+   * @param scratch from {@link #scratch(int)}
+   */
+  void evaluate(float[] x, int rows, int[] rowIds, float[] out, float[][] scratch) {
     float[] h = x;
     float[] p = scratch[0];
     int layers = weights.length;
@@ -69,13 +92,13 @@ final class NetKernel {
       }
       // h alternates between scratch[1] and scratch[2], never aliasing p
       float[] dst = i == layers - 1 ? out : (h == scratch[1] ? scratch[2] : scratch[1]);
-      linear(p, rows, i, dst);
+      linear(p, rows, i, dst, rowIds);
       h = dst;
     }
   }
 
   /** {@code dst = p W_i^T + b_i}. */
-  private void linear(float[] p, int rows, int layer, float[] dst) {
+  private void linear(float[] p, int rows, int layer, float[] dst, int[] rowIds) {
     Tensor w = weights[layer];
     Tensor b = biases[layer];
     int in = in(layer);
@@ -87,6 +110,17 @@ final class NetKernel {
       int row = r * out;
       for (int c = 0; c < out; c++) {
         dst[row + c] += bd[bo + c];
+      }
+    }
+    if (layer == 0 && rowBias != null) {
+      float[] rb = rowBias.data();
+      int ro = rowBias.offset();
+      for (int r = 0; r < rows; r++) {
+        int src = ro + (rowIds == null ? r : rowIds[r]) * out;
+        int row = r * out;
+        for (int c = 0; c < out; c++) {
+          dst[row + c] += rb[src + c];
+        }
       }
     }
   }
@@ -208,7 +242,7 @@ final class NetKernel {
       }
       if (i < layers - 1) {
         float[] next = new float[rows * out(i)];
-        linear(p, rows, i, next);
+        linear(p, rows, i, next, null);
         h = next;
       }
     }

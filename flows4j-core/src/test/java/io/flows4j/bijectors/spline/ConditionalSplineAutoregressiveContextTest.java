@@ -6,7 +6,13 @@ import io.flows4j.bijectors.ConditionalContextTest;
 import io.flows4j.nn.MADE;
 import io.flows4j.tensor.kernels.Activation;
 
-/** How a conditional autoregressive spline layer uses its context (every feature depends on it). */
+/**
+ * How a conditional autoregressive spline layer uses its context (every feature depends on it).
+ *
+ * <p>The conditioner uses tanh: with ReLU, a finite-difference step of the context crosses a kink
+ * of the conditioner for some elements (the central difference then averages two slopes; it missed
+ * the analytic gradient by 0.68 at seed 20261123), which tests the step, not the gradient.
+ */
 class ConditionalSplineAutoregressiveContextTest extends ConditionalContextTest {
   static final int FEATURES = 5;
   static final int CONTEXT = 3;
@@ -18,7 +24,7 @@ class ConditionalSplineAutoregressiveContextTest extends ConditionalContextTest 
             FEATURES,
             MADE.reversedOrder(FEATURES),
             new int[] {16, 16},
-            Activation.RELU,
+            Activation.TANH,
             new RationalQuadraticSpline(8, 3.0),
             seed,
             CONTEXT),
@@ -32,7 +38,7 @@ class ConditionalSplineAutoregressiveContextTest extends ConditionalContextTest 
         FEATURES,
         MADE.reversedOrder(FEATURES),
         new int[] {16, 16},
-        Activation.RELU,
+        Activation.TANH,
         new RationalQuadraticSpline(8, 3.0),
         seed);
   }
