@@ -13,9 +13,12 @@ import io.flows4j.bijectors.lowrank.Planar;
 import io.flows4j.bijectors.lowrank.Radial;
 import io.flows4j.bijectors.lowrank.Sylvester;
 import io.flows4j.bijectors.residual.InvertibleResidualBlock;
+import io.flows4j.bijectors.spline.RationalQuadraticSpline;
 import io.flows4j.bijectors.spline.SplineAutoregressive;
+import io.flows4j.distributions.ConditionalDiagonalGaussian;
 import io.flows4j.distributions.StandardNormal;
 import io.flows4j.tensor.Checks;
+import io.flows4j.tensor.kernels.Activation;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -166,5 +169,85 @@ public final class Presets {
       d[j] = layer % 2 == 0 ? j + 1 : features - j;
     }
     return d;
+  }
+
+  /** The presets that have a conditional version, in the order the command line lists them. */
+  public static final List<String> CONDITIONAL_NAMES =
+      List.of("realnvp", "maf", "nsf", "nsf-ar", "nice", "residual");
+
+  /**
+   * A conditional flow {@code p(x | c)}: the preset's layers, each conditioned on the context
+   * through its conditioner's first layer (couplings, MADEs) or the residual network's first layer,
+   * and a {@link ConditionalDiagonalGaussian} base whose network has the same hidden widths (seed
+   * {@code seed + layers}). Layer {@code i} gets the seed {@code seed + i}, as in {@link #flow}.
+   *
+   * @param name one of {@link #CONDITIONAL_NAMES} (case-insensitive)
+   * @param features number of data features {@code D}
+   * @param contextFeatures number of context features {@code C}, at least 1
+   * @param layers number of layers {@code K}
+   * @param hidden hidden layer widths of each conditioner
+   * @param seed seed of the initial weights
+   * @throws IllegalArgumentException if the name has no conditional version or a size is out of
+   *     range
+   */
+  public static ConditionalFlow conditionalFlow(
+      String name, int features, int contextFeatures, int layers, int[] hidden, long seed) {
+    String key = name == null ? "" : name.toLowerCase(Locale.ROOT);
+    Checks.requireArgument(
+        CONDITIONAL_NAMES.contains(key),
+        "conditional flow: must be one of %s, but was '%s'",
+        CONDITIONAL_NAMES,
+        name);
+    Checks.requireArgument(
+        contextFeatures >= 1,
+        "conditional flow %s: context features must be >= 1, but was %d",
+        key,
+        contextFeatures);
+    // The unconditional preset checks every other size with its usual messages.
+    build(key, features, layers, hidden, seed, Orientation.DENSITY);
+    int c = contextFeatures;
+    Activation relu = Activation.RELU;
+    List<Bijector> out = new ArrayList<>(layers);
+    for (int i = 0; i < layers; i++) {
+      long s = seed + i;
+      CouplingMask mask = features >= 2 ? CouplingMask.alternatingHalves(features, i) : null;
+      out.add(
+          switch (key) {
+            case "realnvp" ->
+                new AffineCoupling(mask, hidden, relu, AffineCoupling.DEFAULT_SCALE_BOUND, s, c);
+            case "nice" -> new AdditiveCoupling(mask, hidden, relu, s, c);
+            case "nsf" ->
+                new SplineCoupling(
+                    mask,
+                    hidden,
+                    relu,
+                    new RationalQuadraticSpline(
+                        RationalQuadraticSpline.DEFAULT_BINS,
+                        RationalQuadraticSpline.DEFAULT_TAIL_BOUND),
+                    s,
+                    c);
+            case "maf" -> {
+              MaskedAffineAutoregressive.Builder b =
+                  MaskedAffineAutoregressive.builder(features).hidden(hidden).seed(s).context(c);
+              yield (i % 2 == 0 ? b.naturalOrder() : b.reversedOrder()).build();
+            }
+            case "nsf-ar" ->
+                new SplineAutoregressive(
+                    features,
+                    degrees(features, i),
+                    hidden,
+                    relu,
+                    new RationalQuadraticSpline(
+                        RationalQuadraticSpline.DEFAULT_BINS,
+                        RationalQuadraticSpline.DEFAULT_TAIL_BOUND),
+                    s,
+                    c);
+            case "residual" ->
+                InvertibleResidualBlock.builder(features).hidden(hidden).seed(s).context(c).build();
+            default -> throw new IllegalStateException(key);
+          });
+    }
+    return new ConditionalFlow(
+        Bijectors.chain(out), new ConditionalDiagonalGaussian(features, c, hidden, seed + layers));
   }
 }
