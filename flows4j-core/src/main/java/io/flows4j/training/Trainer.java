@@ -7,7 +7,9 @@ import io.flows4j.autodiff.Var;
 import io.flows4j.data.Dataset;
 import io.flows4j.data.MinibatchSampler;
 import io.flows4j.data.Standardizer;
+import io.flows4j.flows.ConditionalFlow;
 import io.flows4j.flows.Flow;
+import io.flows4j.nn.Module;
 import io.flows4j.optim.Adam;
 import io.flows4j.optim.AdamConfig;
 import io.flows4j.optim.AdamW;
@@ -19,7 +21,6 @@ import io.flows4j.optim.Optimizer;
 import io.flows4j.optim.WarmupSchedule;
 import io.flows4j.tensor.Checks;
 import io.flows4j.tensor.Rng;
-import io.flows4j.tensor.Shape;
 import io.flows4j.tensor.Tensor;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -152,7 +153,91 @@ public final class Trainer {
       Dataset validation,
       TrainingConfig config,
       TrainingListener listener) {
-    Checks.requireArgument(flow != null, "Trainer: flow must not be null");
+    return train(BatchDensity.of(flow), train, validation, config, listener);
+  }
+
+  /**
+   * Trains a conditional flow in place on the rows of {@code data}, whose {@code contextColumns}
+   * are the raw context and whose other columns (in their order) are the data, holding out
+   * validation rows as the configuration asks.
+   *
+   * @param flow the flow, with {@link ConditionalFlow#contextFeatures()} equal to the number of
+   *     context columns
+   * @param data data and context columns
+   * @param contextColumns names of the context columns, in the order the flow takes them
+   * @throws IllegalArgumentException if a context column is unknown
+   * @throws io.flows4j.tensor.ShapeMismatchException if the columns do not fit the flow
+   * @see #train(Flow, Dataset, Dataset, TrainingConfig, TrainingListener)
+   */
+  public static TrainingResult train(
+      ConditionalFlow flow,
+      Dataset data,
+      List<String> contextColumns,
+      TrainingConfig config,
+      TrainingListener listener) {
+    Dataset ordered = dataThenContext(data, contextColumns);
+    return train(
+        BatchDensity.of(flow, data.columns() - contextColumns.size()),
+        ordered,
+        null,
+        config,
+        listener);
+  }
+
+  /**
+   * The columns of {@code data} reordered as its data columns (all but the context ones, in their
+   * order) followed by the context columns (in the given order), the layout {@link
+   * BatchDensity#of(ConditionalFlow, int)} reads.
+   *
+   * @throws IllegalArgumentException if a context column is unknown or repeated, or no data column
+   *     is left
+   */
+  public static Dataset dataThenContext(Dataset data, List<String> contextColumns) {
+    List<String> names = new ArrayList<>();
+    for (String n : data.columnNames()) {
+      if (!contextColumns.contains(n)) {
+        names.add(n);
+      }
+    }
+    for (String c : contextColumns) {
+      Checks.requireArgument(
+          data.columnNames().contains(c),
+          "Trainer: context column '%s' is not among the columns %s",
+          c,
+          data.columnNames());
+    }
+    Checks.requireArgument(
+        new java.util.HashSet<>(contextColumns).size() == contextColumns.size(),
+        "Trainer: context columns must be distinct, but were %s",
+        contextColumns);
+    Checks.requireArgument(
+        !names.isEmpty(),
+        "Trainer: every column is a context column (%s); at least one data column must remain",
+        contextColumns);
+    names.addAll(contextColumns);
+    return data.select(names);
+  }
+
+  /**
+   * Trains a model in place; the loop behind the other {@code train} methods.
+   *
+   * @param model the model and how it reads rows
+   * @param train the training rows
+   * @param validation the validation rows, or {@code null} to hold some out as {@code config} asks
+   * @param config the configuration
+   * @param listener receives progress after every step
+   * @return what the run did
+   * @throws NonFiniteTrainingException if a loss or gradient is NaN or infinite
+   * @throws io.flows4j.tensor.ShapeMismatchException if the data do not fit the model
+   * @throws IllegalArgumentException if the training data has no rows or the model no parameters
+   */
+  public static TrainingResult train(
+      BatchDensity model,
+      Dataset train,
+      Dataset validation,
+      TrainingConfig config,
+      TrainingListener listener) {
+    Checks.requireArgument(model != null, "Trainer: model must not be null");
     Checks.requireArgument(config != null, "Trainer: config must not be null");
     Checks.requireArgument(train.rows() > 0, "Trainer: the training data must have rows");
     Dataset t = train;
@@ -167,7 +252,7 @@ public final class Trainer {
         "Trainer: validation data must have the training data's %d columns, but has %d",
         t.columns(),
         v.columns());
-    return new Run(flow, t, v, config, listener == null ? TrainingListener.NONE : listener).run();
+    return new Run(model, t, v, config, listener == null ? TrainingListener.NONE : listener).run();
   }
 
   /**
@@ -177,13 +262,25 @@ public final class Trainer {
    * @throws IllegalArgumentException if {@code data} has no rows
    */
   public static double meanNll(Flow flow, Dataset data) {
+    return meanNll(BatchDensity.of(flow), data);
+  }
+
+  /**
+   * The mean negative log-likelihood of the rows of {@code data} under {@code model} (rows laid out
+   * as the model reads them), as {@link #meanNll(Flow, Dataset)}.
+   *
+   * @throws IllegalArgumentException if {@code data} has no rows
+   */
+  public static double meanNll(BatchDensity model, Dataset data) {
     Checks.requireArgument(data.rows() > 0, "Trainer.meanNll: the data must have rows");
+    model.requireFits(data);
     Tensor buffer = Tensor.zeros(Math.min(EVALUATION_CHUNK_ROWS, data.rows()), data.columns());
-    return sumNll(flow, data, buffer) / data.rows();
+    return sumNll(model, data, buffer) / data.rows();
   }
 
   /** Sum of {@code -log p(x)} over the rows, chunk by chunk through {@code buffer}. */
-  static double sumNll(Flow flow, Dataset data, Tensor buffer) {
+  static double sumNll(BatchDensity model, Dataset data, Tensor buffer) {
+    Module flow = model.module();
     boolean wasTraining = flow.isTraining();
     flow.eval();
     double sum = 0;
@@ -193,7 +290,7 @@ public final class Trainer {
       for (int from = 0; from < n; from += chunk) {
         int to = Math.min(n, from + chunk);
         Tensor x = data.copyRows(from, to, buffer.rows(0, to - from));
-        Tensor lp = flow.logProb(tape.input(x)).value();
+        Tensor lp = model.logProb(tape.input(x)).value();
         for (int i = 0; i < to - from; i++) {
           sum -= lp.getFlat(i);
         }
@@ -222,7 +319,8 @@ public final class Trainer {
 
   /** The state of one training run. */
   private static final class Run {
-    private final Flow flow;
+    private final BatchDensity model;
+    private final Module flow;
     private final Dataset train;
     private final Dataset validation;
     private final TrainingConfig config;
@@ -242,27 +340,19 @@ public final class Trainer {
     private double lastNll = Double.NaN;
 
     Run(
-        Flow flow,
+        BatchDensity model,
         Dataset train,
         Dataset validation,
         TrainingConfig config,
         TrainingListener listener) {
-      this.flow = flow;
+      this.model = model;
+      this.flow = model.module();
       this.train = train;
       this.validation = validation;
       this.config = config;
       this.listener = listener;
       int d = train.columns();
-      Shape latent = flow.transform().forwardEventShape(Shape.of(d));
-      Checks.requireShape(
-          latent.equals(flow.base().eventShape()),
-          "Trainer: the flow does not fit data with %d columns (%s): its transform maps %s to %s,"
-              + " but its base distribution has event shape %s",
-          d,
-          String.join(", ", train.columnNames()),
-          Shape.of(d),
-          latent,
-          flow.base().eventShape());
+      model.requireFits(train);
       this.params = flow.namedParameters();
       Checks.requireArgument(!params.isEmpty(), "Trainer: the flow has no trainable parameters");
       this.paramList = List.copyOf(params.values());
@@ -312,7 +402,7 @@ public final class Trainer {
           optimizer.zeroGrad();
           float loss;
           try (Tape tape = Tape.record()) {
-            Var l = Losses.meanNegative(flow.logProb(tape.input(x)));
+            Var l = Losses.meanNegative(model.logProb(tape.input(x)));
             loss = l.item();
             tape.backward(l);
           }
@@ -338,7 +428,7 @@ public final class Trainer {
           if (step % interval == 0 || step == totalSteps) {
             double nll = Double.NaN;
             if (validation.rows() > 0) {
-              nll = sumNll(flow, validation, evalBuffer) / validation.rows();
+              nll = sumNll(model, validation, evalBuffer) / validation.rows();
               evaluated = true;
               lastNll = nll;
               if (nll < bestNll || (Double.isNaN(bestNll) && !Double.isNaN(nll))) {
@@ -405,7 +495,9 @@ public final class Trainer {
     private float[] columnNoise() {
       double[] std = Standardizer.fit(train).std();
       float[] out = new float[std.length];
-      for (int j = 0; j < std.length; j++) {
+      // Context columns (after the data columns of a conditional model) get no noise.
+      int data = model.dataColumns() < 0 ? std.length : model.dataColumns();
+      for (int j = 0; j < data; j++) {
         out[j] = (float) (relativeNoise * std[j]);
       }
       return out;
