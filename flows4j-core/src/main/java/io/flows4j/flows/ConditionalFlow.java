@@ -150,6 +150,29 @@ public final class ConditionalFlow extends Module {
     return ((ConditionalBijector) b).contextFeatures();
   }
 
+  /**
+   * This flow with {@code first} applied before its transform (e.g. a standardization of the data),
+   * sharing the base, the embedding and every parameter with this flow.
+   */
+  public ConditionalFlow prepend(Bijector first) {
+    return new ConditionalFlow(
+        io.flows4j.bijectors.Bijectors.chain(first, transform),
+        base,
+        conditionalBase,
+        embedding,
+        rawContext);
+  }
+
+  /** The base when it does not depend on the context, else {@code null}. */
+  public Distribution base() {
+    return base;
+  }
+
+  /** The base when it depends on the context, else {@code null}. */
+  public ConditionalDistribution conditionalBase() {
+    return conditionalBase;
+  }
+
   /** The bijector, data to latent. */
   public Bijector transform() {
     return transform;

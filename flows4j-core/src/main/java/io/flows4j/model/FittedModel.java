@@ -2,12 +2,15 @@ package io.flows4j.model;
 
 import io.flows4j.autodiff.Tape;
 import io.flows4j.autodiff.Var;
+import io.flows4j.bijectors.Bijector;
 import io.flows4j.bijectors.Bijectors;
 import io.flows4j.bijectors.Chain;
 import io.flows4j.bijectors.Standardization;
 import io.flows4j.bijectors.Transformed;
+import io.flows4j.data.ContextEncoding;
 import io.flows4j.data.Dataset;
 import io.flows4j.data.Standardizer;
+import io.flows4j.flows.ConditionalFlow;
 import io.flows4j.flows.Flow;
 import io.flows4j.tensor.Checks;
 import io.flows4j.tensor.NonFiniteException;
@@ -52,6 +55,8 @@ public final class FittedModel {
   public static final int CHUNK_ROWS = 4096;
 
   private final Flow flow;
+  private final ConditionalFlow conditionalFlow;
+  private final ContextEncoding context;
   private final List<String> columns;
   private final TrainingConfig trainingConfig;
   private final TrainingResult trainingResult;
@@ -90,10 +95,311 @@ public final class FittedModel {
         latent,
         flow.base().eventShape());
     this.flow = flow;
+    this.conditionalFlow = null;
+    this.context = null;
     this.trainingConfig = trainingConfig;
     this.trainingResult = trainingResult;
     this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
     flow.eval();
+  }
+
+  /**
+   * A fitted conditional model {@code p(x | c)}: the columns are the data {@code x}, and {@code
+   * context} turns the raw context columns into the flow's context features.
+   *
+   * @param flow the conditional flow; put in evaluation mode
+   * @param columns the names of the data columns
+   * @param context the encoding of the raw context columns
+   * @param trainingConfig how the flow was trained, or {@code null}
+   * @param trainingResult what training did, or {@code null}
+   * @param metadata free-form strings stored with the model
+   * @throws io.flows4j.tensor.ShapeMismatchException if the flow does not take {@code
+   *     columns.size()} features or the encoding's number of context features
+   */
+  public FittedModel(
+      ConditionalFlow flow,
+      List<String> columns,
+      ContextEncoding context,
+      TrainingConfig trainingConfig,
+      TrainingResult trainingResult,
+      Map<String, String> metadata) {
+    Checks.requireArgument(
+        flow != null && context != null, "FittedModel: flow and context must not be null");
+    this.columns = Dataset.of(columns, new float[0]).columnNames();
+    Checks.requireShape(
+        flow.baseEventShape().equals(Shape.of(this.columns.size())),
+        "FittedModel: the conditional flow's base has event shape %s, but the data have %d"
+            + " columns (%s)",
+        flow.baseEventShape(),
+        this.columns.size(),
+        describe(this.columns));
+    Checks.requireShape(
+        flow.contextFeatures() == context.features(),
+        "FittedModel: the flow takes %d context features, but the context %s gives %d",
+        flow.contextFeatures(),
+        context.describe(),
+        context.features());
+    for (String c : context.columnNames()) {
+      Checks.requireArgument(
+          !this.columns.contains(c), "FittedModel: %s is both a data and a context column", c);
+    }
+    this.flow = null;
+    this.conditionalFlow = flow;
+    this.context = context;
+    this.trainingConfig = trainingConfig;
+    this.trainingResult = trainingResult;
+    this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+    flow.eval();
+  }
+
+  /**
+   * Fits a conditional flow to data and raw context columns by maximum likelihood. The context
+   * encoding (labels in order of first appearance, numeric means and spreads) is fitted on all
+   * rows, so that every label of the data is known; the data standardization, when asked, on the
+   * training rows only, as in {@link #fit}.
+   *
+   * @param flow the conditional flow; trained in place, its context size must be the encoding's
+   * @param data the data columns
+   * @param rawContext the raw context values by column name, one per row of {@code data}
+   * @param categorical context columns to treat as categorical even if their values are numbers
+   * @param standardize whether to standardize the data columns first
+   * @param config the training configuration
+   * @param listener progress, or {@code null}
+   * @throws io.flows4j.tensor.ShapeMismatchException if the data or context do not fit the flow
+   */
+  public static FittedModel fitConditional(
+      ConditionalFlow flow,
+      Dataset data,
+      Map<String, String[]> rawContext,
+      java.util.Set<String> categorical,
+      boolean standardize,
+      TrainingConfig config,
+      TrainingListener listener) {
+    ContextEncoding enc = ContextEncoding.fit(rawContext, categorical);
+    return fitConditional(flow, data, rawContext, enc, standardize, config, listener);
+  }
+
+  /**
+   * As {@link #fitConditional(ConditionalFlow, Dataset, Map, java.util.Set, boolean,
+   * TrainingConfig, TrainingListener)} with a given context encoding.
+   */
+  public static FittedModel fitConditional(
+      ConditionalFlow flow,
+      Dataset data,
+      Map<String, String[]> rawContext,
+      ContextEncoding encoding,
+      boolean standardize,
+      TrainingConfig config,
+      TrainingListener listener) {
+    Checks.requireShape(
+        flow.contextFeatures() == encoding.features(),
+        "FittedModel.fitConditional: the flow takes %d context features, but the context %s gives"
+            + " %d",
+        flow.contextFeatures(),
+        encoding.describe(),
+        encoding.features());
+    Dataset joined = withContext(data, encoding.encode(rawContext), encoding);
+    Dataset.Split split = Trainer.split(joined, config);
+    ConditionalFlow trained = flow;
+    if (standardize) {
+      Dataset train = split.train().select(data.columnNames());
+      trained = flow.prepend(Standardization.of(Standardizer.fit(train)));
+    }
+    TrainingResult r =
+        Trainer.train(
+            io.flows4j.training.BatchDensity.of(trained, data.columns()),
+            split.train(),
+            split.validation(),
+            config,
+            listener);
+    return new FittedModel(trained, data.columnNames(), encoding, config, r, Map.of());
+  }
+
+  /** The data columns followed by the context features (named by the encoding). */
+  private static Dataset withContext(Dataset data, float[][] features, ContextEncoding enc) {
+    Checks.requireShape(
+        features.length == data.rows(),
+        "context: %d context rows were given for %d data rows",
+        features.length,
+        data.rows());
+    int d = data.columns();
+    int c = enc.features();
+    float[] values = new float[data.rows() * (d + c)];
+    for (int i = 0; i < data.rows(); i++) {
+      for (int j = 0; j < d; j++) {
+        values[i * (d + c) + j] = data.get(i, j);
+      }
+      System.arraycopy(features[i], 0, values, i * (d + c) + d, c);
+    }
+    List<String> names = new ArrayList<>(data.columnNames());
+    for (String f : enc.featureNames()) {
+      names.add(names.contains(f) ? "context:" + f : f);
+    }
+    return Dataset.of(names, values);
+  }
+
+  /** Whether the model is conditional, {@code p(x | c)}. */
+  public boolean isConditional() {
+    return conditionalFlow != null;
+  }
+
+  /** The conditional flow of a conditional model. */
+  public Optional<ConditionalFlow> conditionalFlow() {
+    return Optional.ofNullable(conditionalFlow);
+  }
+
+  /** The context encoding of a conditional model. */
+  public Optional<ContextEncoding> contextEncoding() {
+    return Optional.ofNullable(context);
+  }
+
+  /** The trained module, the flow or the conditional flow (its state is the model's weights). */
+  public io.flows4j.nn.Module module() {
+    return flow != null ? flow : conditionalFlow;
+  }
+
+  private void requireUnconditional(String op) {
+    if (conditionalFlow != null) {
+      throw new IllegalArgumentException(
+          op
+              + ": the model is conditional on "
+              + context.describe()
+              + "; give a context (the methods that take one)");
+    }
+  }
+
+  private ConditionalFlow requireConditional(String op) {
+    Checks.requireArgument(
+        conditionalFlow != null, "%s: the model is not conditional; it takes no context", op);
+    return conditionalFlow;
+  }
+
+  /**
+   * The log-density {@code log p(x | c)} of each row of {@code data} at its context.
+   *
+   * @param data the data columns (picked by name as in the class comment)
+   * @param rawContext the raw context values by column name, one per row
+   * @throws IllegalArgumentException if the model is not conditional, or a context column is
+   *     missing or holds an unknown label
+   * @throws io.flows4j.tensor.ShapeMismatchException if the data columns do not match
+   */
+  public float[] logProb(Dataset data, Map<String, String[]> rawContext) {
+    ConditionalFlow f = requireConditional("FittedModel.logProb");
+    Dataset d = align(data, columns, "FittedModel.logProb");
+    Tensor c = contextTensor(rawContext, d.rows());
+    float[] out = new float[d.rows()];
+    forChunks(
+        d,
+        (from, x) -> {
+          Tensor lp = f.logProb(x, c.rows(from, from + x.dim(0)));
+          System.arraycopy(lp.data(), lp.offset(), out, from, lp.size());
+        });
+    return out;
+  }
+
+  /**
+   * As {@link #evaluate(Dataset)} for a conditional model, the context read from {@code
+   * rawContext}.
+   */
+  public Evaluation evaluate(Dataset data, Map<String, String[]> rawContext) {
+    Checks.requireArgument(data.rows() > 0, "FittedModel.evaluate: the data must have rows");
+    return evaluation(logProb(data, rawContext));
+  }
+
+  /** As {@link #encode(Dataset)} for a conditional model, at each row's context. */
+  public Dataset encode(Dataset data, Map<String, String[]> rawContext) {
+    ConditionalFlow f = requireConditional("FittedModel.encode");
+    Dataset d = align(data, columns, "FittedModel.encode");
+    Tensor c = contextTensor(rawContext, d.rows());
+    float[] out = new float[d.rows() * dimension()];
+    forChunks(
+        d,
+        (from, x) -> {
+          Tensor z = f.encode(x, c.rows(from, from + x.dim(0)));
+          System.arraycopy(z.data(), z.offset(), out, from * dimension(), z.size());
+        });
+    return finite("FittedModel.encode", out, latentNames(), "encoding");
+  }
+
+  /** As {@link #decode(Dataset)} for a conditional model, at each row's context. */
+  public Dataset decode(Dataset latent, Map<String, String[]> rawContext) {
+    ConditionalFlow f = requireConditional("FittedModel.decode");
+    Checks.requireShape(
+        latent.columns() == dimension(),
+        "FittedModel.decode: the latent data must have %d columns, but has %d",
+        dimension(),
+        latent.columns());
+    Tensor c = contextTensor(rawContext, latent.rows());
+    float[] out = new float[latent.rows() * dimension()];
+    forChunks(
+        latent,
+        (from, z) -> {
+          Tensor x = f.decode(z, c.rows(from, from + z.dim(0)));
+          System.arraycopy(x.data(), x.offset(), out, from * dimension(), x.size());
+        });
+    return finite("FittedModel.decode", out, columns, "decoding");
+  }
+
+  /**
+   * Draws {@code perContext} samples at each of the given contexts (context row {@code k}'s samples
+   * are rows {@code k perContext .. (k+1) perContext - 1}), in data units, with the model's
+   * log-density {@code log p(x | c)} of each.
+   *
+   * @param rawContext the raw context values by column name, {@code K} rows
+   * @throws IllegalArgumentException if the model is not conditional, a context is invalid, {@code
+   *     perContext < 0} or the temperature is not {@code > 0}
+   */
+  public Samples sample(
+      Map<String, String[]> rawContext, int perContext, long seed, double temperature) {
+    String op = "FittedModel.sample";
+    ConditionalFlow f = requireConditional(op);
+    Checks.requireArgument(perContext >= 0, "%s: n must be >= 0, but was %d", op, perContext);
+    Checks.requireArgument(
+        temperature > 0 && Double.isFinite(temperature),
+        "%s: temperature must be finite and > 0, but was %s",
+        op,
+        temperature);
+    float[][] enc = context.encode(rawContext);
+    int d = dimension();
+    int k = enc.length;
+    float[] out = new float[Math.multiplyExact(Math.multiplyExact(k, perContext), d)];
+    float[] lps = new float[k * perContext];
+    Rng rng = new Rng(seed);
+    for (int r = 0; r < k; r++) {
+      Tensor c = Tensor.zeros(1, enc[r].length);
+      for (int j = 0; j < enc[r].length; j++) {
+        c.set(enc[r][j], 0, j);
+      }
+      for (int from = 0; from < perContext; from += CHUNK_ROWS) {
+        int m = Math.min(CHUNK_ROWS, perContext - from);
+        Tensor x = f.sample(m, c, temperature, rng);
+        Tensor lp = f.logProb(x, c);
+        int at = r * perContext + from;
+        System.arraycopy(x.data(), x.offset(), out, at * d, m * d);
+        System.arraycopy(lp.data(), lp.offset(), lps, at, m);
+      }
+    }
+    String hint = String.format(Locale.ROOT, "sampling at temperature %s", temperature);
+    return new Samples(finite(op, out, columns, hint), lps);
+  }
+
+  /** The encoded context of {@code rows} rows; one given row is used for every row. */
+  private Tensor contextTensor(Map<String, String[]> rawContext, int rows) {
+    float[][] enc = context.encode(rawContext);
+    Checks.requireShape(
+        enc.length == rows || enc.length == 1,
+        "context: %d context rows were given for %d data rows",
+        enc.length,
+        rows);
+    int c = context.features();
+    Tensor t = Tensor.zeros(Math.max(rows, 1), c);
+    for (int i = 0; i < rows; i++) {
+      float[] e = enc[enc.length == 1 ? 0 : i];
+      for (int j = 0; j < c; j++) {
+        t.set(e[j], i, j);
+      }
+    }
+    return t;
   }
 
   /** A model of the flow over columns with the given names, without a training history. */
@@ -164,11 +470,19 @@ public final class FittedModel {
 
   /** This model with other free-form metadata. */
   public FittedModel withMetadata(Map<String, String> metadata) {
-    return new FittedModel(flow, columns, trainingConfig, trainingResult, metadata);
+    return conditionalFlow != null
+        ? new FittedModel(
+            conditionalFlow, columns, context, trainingConfig, trainingResult, metadata)
+        : new FittedModel(flow, columns, trainingConfig, trainingResult, metadata);
   }
 
-  /** The flow, over the data in its own units. */
+  /**
+   * The flow, over the data in its own units.
+   *
+   * @throws IllegalArgumentException if the model is conditional (see {@link #conditionalFlow()})
+   */
   public Flow flow() {
+    requireUnconditional("FittedModel.flow");
     return flow;
   }
 
@@ -184,7 +498,8 @@ public final class FittedModel {
 
   /** The standardization of the data, when it is the first layer of the flow's chain. */
   public Optional<Standardization> standardization() {
-    if (flow.transform() instanceof Chain c && c.layers().get(0) instanceof Standardization s) {
+    Bijector transform = flow != null ? flow.transform() : conditionalFlow.transform();
+    if (transform instanceof Chain c && c.layers().get(0) instanceof Standardization s) {
       return Optional.of(s);
     }
     return Optional.empty();
@@ -207,7 +522,7 @@ public final class FittedModel {
 
   /** The number of trained scalars of the flow. */
   public long parameterCount() {
-    return flow.parameterCount();
+    return module().parameterCount();
   }
 
   /** The model's description as stored in its file (architecture, columns, training, metadata). */
@@ -223,6 +538,7 @@ public final class FittedModel {
    * @throws io.flows4j.tensor.ShapeMismatchException if {@code x} is not {@code [batch, D]}
    */
   public Tensor logProb(Tensor x) {
+    requireUnconditional("FittedModel.logProb");
     requireRows("FittedModel.logProb", x);
     return flow.logProb(x);
   }
@@ -234,6 +550,7 @@ public final class FittedModel {
    *     (see the class comment)
    */
   public float[] logProb(Dataset data) {
+    requireUnconditional("FittedModel.logProb");
     Dataset d = align(data, columns, "FittedModel.logProb");
     float[] out = new float[d.rows()];
     forChunks(
@@ -253,7 +570,10 @@ public final class FittedModel {
    */
   public Evaluation evaluate(Dataset data) {
     Checks.requireArgument(data.rows() > 0, "FittedModel.evaluate: the data must have rows");
-    float[] lp = logProb(data);
+    return evaluation(logProb(data));
+  }
+
+  private Evaluation evaluation(float[] lp) {
     double sum = 0;
     for (float v : lp) {
       sum -= v;
@@ -277,6 +597,7 @@ public final class FittedModel {
    * @return the latent values, columns named {@code z0, z1, ...}
    */
   public Dataset encode(Dataset data) {
+    requireUnconditional("FittedModel.encode");
     Dataset d = align(data, columns, "FittedModel.encode");
     float[] out = new float[d.rows() * dimension()];
     forChunks(
@@ -294,6 +615,7 @@ public final class FittedModel {
    * @throws io.flows4j.tensor.ShapeMismatchException if {@code x} is not {@code [batch, D]}
    */
   public Tensor encode(Tensor x) {
+    requireUnconditional("FittedModel.encode");
     requireRows("FittedModel.encode", x);
     return flow.encode(x);
   }
@@ -308,6 +630,7 @@ public final class FittedModel {
    * @throws NonFiniteException if a decoded value overflows
    */
   public Dataset decode(Dataset latent) {
+    requireUnconditional("FittedModel.decode");
     Checks.requireShape(
         latent.columns() == dimension(),
         "FittedModel.decode: the latent data must have %d columns, but has %d",
@@ -329,6 +652,7 @@ public final class FittedModel {
    * @throws io.flows4j.tensor.ShapeMismatchException if {@code z} is not {@code [batch, D]}
    */
   public Tensor decode(Tensor z) {
+    requireUnconditional("FittedModel.decode");
     requireRows("FittedModel.decode", z);
     return flow.decode(z);
   }
@@ -367,6 +691,7 @@ public final class FittedModel {
 
   private Samples draw(int n, long seed, double temperature, boolean withLogProb) {
     String op = withLogProb ? "FittedModel.sampleWithLogProb" : "FittedModel.sample";
+    requireUnconditional(op);
     Checks.requireArgument(n >= 0, "%s: n must be >= 0, but was %d", op, n);
     Checks.requireArgument(
         temperature > 0 && Double.isFinite(temperature),

@@ -2,13 +2,16 @@ package io.flows4j.model;
 
 import io.flows4j.bijectors.Bijector;
 import io.flows4j.bijectors.BijectorRegistry;
+import io.flows4j.data.ContextEncoding;
 import io.flows4j.distributions.Distribution;
 import io.flows4j.distributions.DistributionRegistry;
+import io.flows4j.flows.ConditionalFlow;
 import io.flows4j.flows.Flow;
 import io.flows4j.io.FileFormatException;
 import io.flows4j.io.Json;
 import io.flows4j.io.JsonException;
 import io.flows4j.io.SafeTensors;
+import io.flows4j.nn.Module;
 import io.flows4j.tensor.NonFiniteException;
 import io.flows4j.tensor.Shape;
 import io.flows4j.tensor.Tensor;
@@ -42,10 +45,13 @@ import java.util.zip.CRC32C;
  *
  * <pre>{@code
  * {"format": "flows4j-model", "format_version": 1,
- *  "flow": {"transform": <Bijector.spec()>, "base": <Distribution.spec()>},
+ *  "flow": {"transform": <Bijector.spec()>, "base": <Distribution.spec()>}
+ *          | <ConditionalFlow.spec()> (type conditional-flow),
  *  "parameters": 35344,
  *  "tensors": {"transform.0.logScale": [2], ...},
  *  "data": {"columns": ["x", "y"]},
+ *  "context": {"columns": [{"name": "label", "labels": ["a", "b"]},
+ *                          {"name": "t", "mean": 0.5, "std": 2.0}]},     (conditional models only)
  *  "training": null | {"config": {...}, "result": {...}},
  *  "metadata": {"key": "value", ...}}
  * }</pre>
@@ -86,7 +92,7 @@ public final class ModelFile {
    * @throws IOException if writing fails; an existing file is then left unchanged
    */
   public static void save(Path file, FittedModel model) throws IOException {
-    Map<String, Tensor> state = model.flow().stateDict();
+    Map<String, Tensor> state = model.module().stateDict();
     for (Map.Entry<String, Tensor> e : state.entrySet()) {
       int bad = firstNonFinite(e.getValue());
       if (bad >= 0) {
@@ -113,13 +119,20 @@ public final class ModelFile {
 
   /** The model description stored under {@value #KEY_MODEL}. */
   static Json.Obj describe(FittedModel model) {
-    Flow flow = model.flow();
+    Module flow = model.module();
     Map<String, Json> m = new LinkedHashMap<>();
     m.put("format", Json.of(FORMAT));
     m.put("format_version", Json.of(VERSION));
-    m.put(
-        "flow",
-        Json.object(Map.of("transform", flow.transform().spec(), "base", flow.base().spec())));
+    if (model.isConditional()) {
+      // A conditional model: the flow's spec has type conditional-flow, and the context encoding
+      // (label names included) is stored beside it.
+      m.put("flow", model.conditionalFlow().orElseThrow().spec());
+      m.put("context", model.contextEncoding().orElseThrow().toJson());
+    } else {
+      Flow f = model.flow();
+      m.put(
+          "flow", Json.object(Map.of("transform", f.transform().spec(), "base", f.base().spec())));
+    }
     m.put("parameters", Json.of(flow.parameterCount()));
     Map<String, Json> tensors = new LinkedHashMap<>();
     for (Map.Entry<String, Tensor> e : flow.stateDict().entrySet()) {
@@ -255,6 +268,41 @@ public final class ModelFile {
           p + "model description disagrees with the header about the format or version");
     }
     Json.Obj flowJson = model.getObject("flow");
+    boolean conditional =
+        flowJson.has("type") && flowJson.getString("type").equals(ConditionalFlow.TYPE);
+    if (conditional != model.has("context")) {
+      throw new FileFormatException(
+          p
+              + (conditional
+                  ? "the flow is conditional, but the model description has no context encoding"
+                  : "the model description has a context encoding, but the flow is not"
+                      + " conditional"));
+    }
+    if (conditional) {
+      ConditionalFlow cf;
+      ContextEncoding enc;
+      try {
+        cf = ConditionalFlow.fromSpec(flowJson);
+      } catch (IllegalArgumentException e) {
+        throw new FileFormatException(p + "architecture: " + strip(e.getMessage()));
+      }
+      try {
+        enc = ContextEncoding.fromJson(model.getObject("context"));
+      } catch (IllegalArgumentException e) {
+        throw new FileFormatException(p + "context encoding: " + strip(e.getMessage()));
+      }
+      if (enc.features() != cf.contextFeatures()) {
+        throw new FileFormatException(
+            p
+                + "the context encoding ("
+                + enc.describe()
+                + ") gives "
+                + enc.features()
+                + " features, but the flow takes "
+                + cf.contextFeatures());
+      }
+      return finish(model, tensors, cf, enc, p);
+    }
     Bijector transform;
     Distribution base;
     try {
@@ -267,8 +315,13 @@ public final class ModelFile {
     } catch (IllegalArgumentException e) {
       throw new FileFormatException(p + "base distribution: " + strip(e.getMessage()));
     }
-    Flow flow = new Flow(transform, base);
+    return finish(model, tensors, new Flow(transform, base), null, p);
+  }
 
+  /** Checks and loads the weights of a rebuilt flow and reads the rest of the description. */
+  private static FittedModel finish(
+      Json.Obj model, Map<String, Tensor> tensors, Module flow, ContextEncoding enc, String p)
+      throws FileFormatException {
     Json.Obj listed = model.getObject("tensors");
     for (Map.Entry<String, Json> e : listed.members().entrySet()) {
       Tensor t = tensors.get(e.getKey());
@@ -363,7 +416,9 @@ public final class ModelFile {
       metadata.put(e.getKey(), s.value());
     }
     try {
-      return new FittedModel(flow, columns, config, result, metadata);
+      return flow instanceof ConditionalFlow cf
+          ? new FittedModel(cf, columns, enc, config, result, metadata)
+          : new FittedModel((Flow) flow, columns, config, result, metadata);
     } catch (IllegalArgumentException e) {
       throw new FileFormatException(p + e.getMessage());
     }
