@@ -1,6 +1,9 @@
 package io.flows4j.cli;
 
+import io.flows4j.data.ContextEncoding;
 import io.flows4j.data.CsvReader;
+import io.flows4j.data.CsvWriter;
+import io.flows4j.data.DataFormatException;
 import io.flows4j.data.Dataset;
 import io.flows4j.model.FittedModel;
 import java.io.IOException;
@@ -8,6 +11,8 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 
 /** Reading inputs and checking outputs for the commands, with one-line messages. */
 final class CommandIo {
@@ -114,5 +119,89 @@ final class CommandIo {
       rows[i] = d.row(i);
     }
     return rows;
+  }
+
+  /** The data columns of an input file and the raw context columns of a conditional model. */
+  record WithContext(Dataset data, Map<String, String[]> context) {}
+
+  /**
+   * Reads an input file for a conditional model: the context columns as text (labels), the other
+   * columns as numbers, picked as {@link #modelColumns} picks them.
+   *
+   * @throws IllegalArgumentException if the file lacks a context column, naming the expected
+   *     context
+   */
+  static WithContext readWithContext(FittedModel m, Path file) {
+    Map<String, String[]> context = readWithContextColumns(m, file);
+    Dataset data =
+        CsvReader.create().exclude(m.contextEncoding().orElseThrow().columnNames()).read(file);
+    return new WithContext(modelColumns(m, data, file), context);
+  }
+
+  /**
+   * The raw context columns of a conditional model read from a file (by name, as text).
+   *
+   * @throws IllegalArgumentException if the file lacks a context column, naming the expected
+   *     context
+   */
+  static Map<String, String[]> readWithContextColumns(FittedModel m, Path file) {
+    ContextEncoding enc = m.contextEncoding().orElseThrow();
+    List<String> names = enc.columnNames();
+    Map<String, String[]> context;
+    try {
+      context = ContextEncoding.readColumns(file, names);
+    } catch (DataFormatException e) {
+      if (e.getMessage() != null && e.getMessage().contains("has no column")) {
+        throw new IllegalArgumentException(
+            file + ": " + missingContext(enc) + " (" + strip(e.getMessage(), file) + ")", e);
+      }
+      throw e;
+    }
+    return context;
+  }
+
+  /**
+   * The message for a conditional model used without a context, e.g. {@code model is conditional on
+   * label; give --context label=VALUE or a file with a label column}.
+   */
+  static String missingContext(ContextEncoding enc) {
+    List<String> names = enc.columnNames();
+    StringBuilder pairs = new StringBuilder();
+    for (String n : names) {
+      pairs.append(pairs.length() == 0 ? "" : ",").append(n).append("=VALUE");
+    }
+    String cols = String.join(", ", names);
+    return "model is conditional on "
+        + cols
+        + "; give --context "
+        + pairs
+        + " or a file with "
+        + (names.size() == 1 ? "a " + cols + " column" : "columns " + cols)
+        + " (context: "
+        + enc.describe()
+        + ")";
+  }
+
+  /** Refuses a context option for a model that takes none. */
+  static void requireNoContext(FittedModel m, String option) {
+    if (!m.isConditional()) {
+      throw new IllegalArgumentException(
+          "the model is not conditional (it takes no context); drop " + option);
+    }
+  }
+
+  private static String strip(String message, Path file) {
+    String prefix = file + ": ";
+    return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
+  }
+
+  /** Extra output columns holding the raw context values, in the encoding's order. */
+  static CsvWriter.Column[] contextColumns(ContextEncoding enc, Map<String, String[]> context) {
+    List<String> names = enc.columnNames();
+    CsvWriter.Column[] cols = new CsvWriter.Column[names.size()];
+    for (int i = 0; i < cols.length; i++) {
+      cols[i] = CsvWriter.column(names.get(i), context.get(names.get(i)));
+    }
+    return cols;
   }
 }

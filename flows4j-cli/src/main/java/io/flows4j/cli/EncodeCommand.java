@@ -1,5 +1,7 @@
 package io.flows4j.cli;
 
+import io.flows4j.data.ContextEncoding;
+import io.flows4j.data.CsvReader;
 import io.flows4j.data.CsvWriter;
 import io.flows4j.data.Dataset;
 import io.flows4j.model.FittedModel;
@@ -33,13 +35,29 @@ final class EncodeCommand {
 
     abstract Dataset map(FittedModel m, Dataset in);
 
+    /** The same at each row's context, for a conditional model. */
+    abstract Dataset mapAt(FittedModel m, CommandIo.WithContext in);
+
+    CommandIo.WithContext readInput(FittedModel m) {
+      return CommandIo.readWithContext(m, data);
+    }
+
     @Override
     public Integer call() {
       CommandIo.requireWritable("--out", out);
       FittedModel m = CommandIo.loadModel(model);
-      Dataset in = CommandIo.readData(data, null);
-      Dataset result = map(m, in);
-      CsvWriter.write(out, result);
+      Dataset result;
+      if (m.isConditional()) {
+        // The context columns come from the input file, by name, and are written back beside
+        // the result.
+        CommandIo.WithContext in = readInput(m);
+        result = mapAt(m, in);
+        CsvWriter.write(
+            out, result, CommandIo.contextColumns(m.contextEncoding().orElseThrow(), in.context()));
+      } else {
+        result = map(m, CommandIo.readData(data, null));
+        CsvWriter.write(out, result);
+      }
       spec.commandLine()
           .getErr()
           .printf(Locale.ROOT, "%s: wrote %,d rows to %s%n", spec.name(), result.rows(), out);
@@ -61,6 +79,11 @@ final class EncodeCommand {
     @Override
     Dataset map(FittedModel m, Dataset in) {
       return m.encode(CommandIo.modelColumns(m, in, data));
+    }
+
+    @Override
+    Dataset mapAt(FittedModel m, CommandIo.WithContext in) {
+      return m.encode(in.data(), in.context());
     }
   }
 
@@ -85,6 +108,32 @@ final class EncodeCommand {
                 + m.dimension());
       }
       return m.decode(in);
+    }
+
+    @Override
+    CommandIo.WithContext readInput(FittedModel m) {
+      // The latent columns are the file's columns other than the context ones, in order.
+      ContextEncoding enc = m.contextEncoding().orElseThrow();
+      java.util.Map<String, String[]> ctx = CommandIo.readWithContextColumns(m, data);
+      Dataset z = CsvReader.create().exclude(enc.columnNames()).read(data);
+      return new CommandIo.WithContext(map(m, z, true), ctx);
+    }
+
+    @Override
+    Dataset mapAt(FittedModel m, CommandIo.WithContext in) {
+      return m.decode(in.data(), in.context());
+    }
+
+    private Dataset map(FittedModel m, Dataset in, boolean check) {
+      if (check && in.columns() != m.dimension()) {
+        throw new IllegalArgumentException(
+            data
+                + " has "
+                + in.columns()
+                + " latent columns besides the context, but the model's latent space has "
+                + m.dimension());
+      }
+      return in;
     }
   }
 }

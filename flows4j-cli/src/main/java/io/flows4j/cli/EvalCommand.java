@@ -1,7 +1,6 @@
 package io.flows4j.cli;
 
 import io.flows4j.bench.JsonLine;
-import io.flows4j.data.Dataset;
 import io.flows4j.model.FittedModel;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -36,8 +35,14 @@ final class EvalCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     FittedModel m = CommandIo.loadModel(model);
-    Dataset d = CommandIo.modelColumns(m, CommandIo.readData(data, null), data);
-    FittedModel.Evaluation e = m.evaluate(d);
+    FittedModel.Evaluation e;
+    if (m.isConditional()) {
+      // The context columns come from the same file, by name.
+      CommandIo.WithContext in = CommandIo.readWithContext(m, data);
+      e = m.evaluate(in.data(), in.context());
+    } else {
+      e = m.evaluate(CommandIo.modelColumns(m, CommandIo.readData(data, null), data));
+    }
     PrintWriter out = spec.commandLine().getOut();
     if (json) {
       out.println(

@@ -1,8 +1,12 @@
 package io.flows4j.cli;
 
 import io.flows4j.bench.JsonLine;
+import io.flows4j.data.ContextEncoding;
+import io.flows4j.data.CsvReader;
 import io.flows4j.data.Dataset;
+import io.flows4j.flows.ConditionalFlow;
 import io.flows4j.flows.Flow;
+import io.flows4j.flows.Presets;
 import io.flows4j.model.FittedModel;
 import io.flows4j.tensor.Threads;
 import io.flows4j.training.TrainingConfig;
@@ -10,8 +14,12 @@ import io.flows4j.training.TrainingListener;
 import io.flows4j.training.TrainingResult;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -51,6 +59,22 @@ final class FitCommand implements Callable<Integer> {
       paramLabel = "x0,x1",
       description = "Columns to model: names, 0-based indexes or ranges a-b (default: all).")
   String columns;
+
+  @Option(
+      names = "--context",
+      paramLabel = "COL[,COL...]",
+      description =
+          "Fit a conditional flow p(x | c): these columns are the context c, the remaining ones"
+              + " the data x. A column is categorical (one-hot from its labels, stored in the"
+              + " model) if any value is not a number or it is listed in --categorical; numeric"
+              + " ones are standardized. Flows: realnvp, maf, nsf, nsf-ar, nice, residual.")
+  String contextColumns;
+
+  @Option(
+      names = "--categorical",
+      paramLabel = "COL[,COL...]",
+      description = "Context columns to one-hot encode even though their values are numbers.")
+  String categorical;
 
   @Option(
       names = "--standardize",
@@ -148,6 +172,12 @@ final class FitCommand implements Callable<Integer> {
     }
     TrainingConfig config = config();
     CommandIo.requireWritable("--out", out);
+    if (contextColumns != null) {
+      return fitConditional(kind, widths, k, config, stdout, err);
+    }
+    if (categorical != null) {
+      throw new IllegalArgumentException("--categorical names context columns; give --context too");
+    }
 
     Dataset train = CommandIo.readData(data, columns);
     Dataset testSet = null;
@@ -216,6 +246,122 @@ final class FitCommand implements Callable<Integer> {
     stdout.println(line);
     stdout.flush();
     return 0;
+  }
+
+  /** {@code fit --context}: a conditional flow of the other columns given the context columns. */
+  private int fitConditional(
+      FlowChoice kind,
+      int[] widths,
+      int k,
+      TrainingConfig config,
+      PrintWriter stdout,
+      PrintWriter err) {
+    List<String> ctx = names(contextColumns, "--context");
+    Set<String> cat =
+        new LinkedHashSet<>(categorical == null ? List.of() : names(categorical, "--categorical"));
+    for (String c : cat) {
+      if (!ctx.contains(c)) {
+        throw new IllegalArgumentException(
+            "--categorical " + c + " is not a context column (--context " + contextColumns + ")");
+      }
+    }
+    if (!Presets.CONDITIONAL_NAMES.contains(kind.id())) {
+      throw new IllegalArgumentException(
+          "--flow "
+              + kind.id()
+              + " has no conditional version; with --context use one of "
+              + String.join(", ", Presets.CONDITIONAL_NAMES));
+    }
+    Map<String, String[]> raw = ContextEncoding.readColumns(data, ctx);
+    CsvReader reader = CsvReader.create();
+    reader = columns != null && !columns.isBlank() ? reader.select(columns) : reader.exclude(ctx);
+    Dataset train = reader.read(data);
+    for (String c : ctx) {
+      if (train.columnNames().contains(c)) {
+        throw new IllegalArgumentException(
+            "--columns includes the context column " + c + "; a column is data or context");
+      }
+    }
+    ContextEncoding enc = ContextEncoding.fit(raw, cat);
+    ConditionalFlow f =
+        Presets.conditionalFlow(
+            kind.id(), train.columns(), enc.features(), k, widths, config.seed());
+    err.printf(
+        Locale.ROOT,
+        "fit: conditional %s, %d layers, hidden %s, %,d parameters; %,d rows x %d columns (%s)"
+            + " given %s%n",
+        kind.id(),
+        k,
+        hidden,
+        f.parameterCount(),
+        train.rows(),
+        train.columns(),
+        String.join(", ", train.columnNames()),
+        enc.describe());
+    err.flush();
+    FittedModel model;
+    try (ProgressListener listener = new ProgressListener(err)) {
+      model = FittedModel.fitConditional(f, train, raw, enc, standardize, config, listener);
+    }
+    model =
+        model.withMetadata(
+            Map.of(
+                "flows4j.preset",
+                kind.id(),
+                "flows4j.layers",
+                Integer.toString(k),
+                "flows4j.hidden",
+                hidden));
+    CommandIo.saveModel(model, out);
+    TrainingResult r = model.trainingResult().orElseThrow();
+    JsonLine line =
+        new JsonLine()
+            .put("model", out.toString())
+            .put("flow", kind.id())
+            .put("dim", train.columns())
+            .put("context", String.join(",", ctx))
+            .put("context_features", enc.features())
+            .put("params", model.parameterCount())
+            .put("train_rows", r.trainRows())
+            .put("validation_rows", r.validationRows())
+            .put("steps", r.stepsRun())
+            .put("train_sec", r.trainSeconds())
+            .put("sec_per_step", r.secPerStepMedian())
+            .put("stop", r.stopReason().name().toLowerCase(Locale.ROOT))
+            .put("best_step", r.bestStep())
+            .put("best_val_nll", r.bestValidationNll());
+    if (test != null) {
+      CommandIo.WithContext t = CommandIo.readWithContext(model, test);
+      FittedModel.Evaluation e = model.evaluate(t.data(), t.context());
+      line.put("test_nll_nats", e.meanNll()).put("test_bpd", e.bitsPerDim());
+    }
+    err.printf(
+        Locale.ROOT,
+        "fit: %d steps in %.1f s, stopped: %s; wrote %s%n",
+        r.stepsRun(),
+        r.trainSeconds(),
+        r.stopReason().name().toLowerCase(Locale.ROOT).replace('_', ' '),
+        out);
+    err.flush();
+    stdout.println(line);
+    stdout.flush();
+    return 0;
+  }
+
+  private static List<String> names(String list, String option) {
+    List<String> out = new ArrayList<>();
+    for (String s : list.split(",", -1)) {
+      String t = s.trim();
+      if (t.isEmpty()) {
+        throw new IllegalArgumentException(
+            option + " must list column names, but was '" + list + "'");
+      }
+      if (out.contains(t)) {
+        throw new IllegalArgumentException(option + " lists " + t + " twice");
+      }
+      out.add(t);
+    }
+    return out;
   }
 
   /** The trainer's defaults with the options given. */

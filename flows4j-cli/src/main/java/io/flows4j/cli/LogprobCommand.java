@@ -17,7 +17,9 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Writes the log-density log p(x) (nats) of every row of a CSV file: one row per input row,"
-          + " the input columns then log_prob."
+          + " the input columns then log_prob.",
+      "For a conditional model the file must hold the context columns too (by name); the output"
+          + " has the data columns, the context columns, then log_prob."
     })
 final class LogprobCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -39,6 +41,19 @@ final class LogprobCommand implements Callable<Integer> {
   public Integer call() {
     CommandIo.requireWritable("--out", out);
     FittedModel m = CommandIo.loadModel(model);
+    if (m.isConditional()) {
+      CommandIo.WithContext in = CommandIo.readWithContext(m, data);
+      float[] lp = m.logProb(in.data(), in.context());
+      CsvWriter.Column[] ctx =
+          CommandIo.contextColumns(m.contextEncoding().orElseThrow(), in.context());
+      CsvWriter.Column[] extra = java.util.Arrays.copyOf(ctx, ctx.length + 1);
+      extra[ctx.length] = CsvWriter.column("log_prob", lp);
+      CsvWriter.write(out, in.data(), extra);
+      spec.commandLine()
+          .getErr()
+          .printf(Locale.ROOT, "logprob: wrote %,d rows to %s%n", in.data().rows(), out);
+      return 0;
+    }
     Dataset d = CommandIo.readData(data, null);
     if (d.columnNames().contains("log_prob")) {
       throw new IllegalArgumentException(

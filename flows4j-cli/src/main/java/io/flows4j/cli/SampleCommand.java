@@ -1,9 +1,13 @@
 package io.flows4j.cli;
 
+import io.flows4j.data.ContextEncoding;
 import io.flows4j.data.CsvWriter;
 import io.flows4j.model.FittedModel;
 import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,7 +20,11 @@ import picocli.CommandLine.Option;
     sortOptions = false,
     description = {
       "Draws samples from a model and writes them as CSV with the model's column names. The same"
-          + " seed gives the same samples."
+          + " seed gives the same samples.",
+      "A conditional model needs a context: --context \"label=3\" (name=value pairs separated by"
+          + " commas) draws N samples at that context; --context-file C.csv draws N samples at"
+          + " each row's context (rows k N .. (k+1) N - 1 of the output belong to row k). The"
+          + " output then has the data columns followed by the context columns."
     })
 final class SampleCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -51,6 +59,19 @@ final class SampleCommand implements Callable<Integer> {
   boolean withLogProb;
 
   @Option(
+      names = "--context",
+      paramLabel = "NAME=VALUE[,NAME=VALUE...]",
+      description = "Context of a conditional model: N samples at this context.")
+  String context;
+
+  @Option(
+      names = "--context-file",
+      paramLabel = "C.csv",
+      description =
+          "Contexts of a conditional model, one per row (columns by name): N samples per row.")
+  Path contextFile;
+
+  @Option(
       names = "--seed",
       paramLabel = "S",
       defaultValue = "0",
@@ -67,6 +88,42 @@ final class SampleCommand implements Callable<Integer> {
     }
     CommandIo.requireWritable("--out", out);
     FittedModel m = CommandIo.loadModel(model);
+    if (context != null && contextFile != null) {
+      throw new IllegalArgumentException("give --context or --context-file, not both");
+    }
+    if (context != null || contextFile != null) {
+      CommandIo.requireNoContext(m, context != null ? "--context" : "--context-file");
+    }
+    if (m.isConditional()) {
+      ContextEncoding enc = m.contextEncoding().orElseThrow();
+      if (context == null && contextFile == null) {
+        throw new IllegalArgumentException(CommandIo.missingContext(enc));
+      }
+      Map<String, String[]> raw =
+          context != null
+              ? enc.parsePairs(context)
+              : CommandIo.readWithContextColumns(m, contextFile);
+      FittedModel.Samples s = m.sample(raw, n, seed, temperature);
+      int k = raw.values().iterator().next().length;
+      Map<String, String[]> repeated = new LinkedHashMap<>();
+      for (Map.Entry<String, String[]> e : raw.entrySet()) {
+        String[] r = new String[k * n];
+        for (int i = 0; i < r.length; i++) {
+          r[i] = e.getValue()[i / n];
+        }
+        repeated.put(e.getKey(), r);
+      }
+      CsvWriter.Column[] ctx = CommandIo.contextColumns(enc, repeated);
+      if (withLogProb) {
+        ctx = Arrays.copyOf(ctx, ctx.length + 1);
+        ctx[ctx.length - 1] = CsvWriter.column("log_prob", s.logProb());
+      }
+      CsvWriter.write(out, s.values(), ctx);
+      spec.commandLine()
+          .getErr()
+          .printf(Locale.ROOT, "sample: wrote %,d rows (%,d per context) to %s%n", k * n, n, out);
+      return 0;
+    }
     if (withLogProb) {
       FittedModel.Samples s = m.sampleWithLogProb(n, seed, temperature);
       CsvWriter.write(out, s.values(), CsvWriter.column("log_prob", s.logProb()));

@@ -156,6 +156,17 @@ public final class CsvWriter implements AutoCloseable {
     };
   }
 
+  /** A text column, e.g. the labels of a categorical context column. */
+  public static Column column(String name, String[] values) {
+    String[] v = values.clone();
+    return new Named(name, v.length) {
+      @Override
+      public void append(CsvWriter out, int row) {
+        out.text(v[row]);
+      }
+    };
+  }
+
   /** A boolean column, e.g. {@code anomaly}, written {@code true} / {@code false}. */
   public static Column column(String name, boolean[] values) {
     boolean[] v = values.clone();
@@ -185,6 +196,18 @@ public final class CsvWriter implements AutoCloseable {
    */
   public CsvWriter value(float v) {
     separator().append(v);
+    return this;
+  }
+
+  /**
+   * Appends a text value to the current row (a label), quoted when it holds a separator, a quote or
+   * surrounding blanks.
+   *
+   * @throws IllegalStateException if the row is already full or the writer is closed
+   */
+  public CsvWriter text(String v) {
+    separator();
+    appendName(v);
     return this;
   }
 
