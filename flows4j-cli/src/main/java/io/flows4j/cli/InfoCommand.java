@@ -55,6 +55,7 @@ final class InfoCommand implements Callable<Integer> {
     out.printf("base:         %s%n", flow.getObject("base").getString("type"));
     out.printf(Locale.ROOT, "parameters:   %,d%n", m.parameterCount());
     out.printf("columns:      %s (%d)%n", String.join(", ", m.columnNames()), m.dimension());
+    m.contextEncoding().ifPresent(c -> out.printf("context:      %s%n", c.describe()));
     out.printf(
         "transform:    %s%n", m.standardization().map(InfoCommand::standardization).orElse("none"));
     String viTarget = m.metadata().get(ViCommand.TARGET_KEY);
