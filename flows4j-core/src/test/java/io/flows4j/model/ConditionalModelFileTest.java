@@ -109,4 +109,38 @@ class ConditionalModelFileTest {
         .hasMessageContaining("the model is conditional on label (labels hi, lo, mid)");
     assertThatThrownBy(() -> m.sample(3, 1, 1.0)).hasMessageContaining("conditional on label");
   }
+
+  /** Rewrites the model description of a saved file, with a correct checksum. */
+  private static void rewrite(Path file, java.util.function.UnaryOperator<String> edit)
+      throws Exception {
+    io.flows4j.io.SafeTensors.Contents c = io.flows4j.io.SafeTensors.read(file);
+    Map<String, String> meta = new LinkedHashMap<>(c.metadata());
+    String json = edit.apply(meta.get(ModelFile.KEY_MODEL));
+    java.util.zip.CRC32C crc = new java.util.zip.CRC32C();
+    crc.update(json.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    meta.put(ModelFile.KEY_MODEL, json);
+    meta.put(ModelFile.KEY_MODEL_CRC, String.format(java.util.Locale.ROOT, "%08x", crc.getValue()));
+    io.flows4j.io.SafeTensors.write(file, c.tensors(), meta);
+  }
+
+  @Test
+  @DisplayName("a file whose context encoding is missing or does not fit the flow is refused")
+  void contextIsChecked(@TempDir Path dir) throws Exception {
+    FittedModel m = fit();
+    Path f = dir.resolve("m.flows4j");
+    m.save(f);
+    // One label fewer: 2 features for a flow that takes 3.
+    rewrite(
+        f,
+        json -> json.replace("\"labels\":[\"hi\",\"lo\",\"mid\"]", "\"labels\":[\"hi\",\"lo\"]"));
+    assertThatThrownBy(() -> FittedModel.load(f))
+        .isInstanceOf(io.flows4j.io.FileFormatException.class)
+        .hasMessageContaining(
+            "the context encoding (label (labels hi, lo)) gives 2 features, but the flow takes 3");
+    m.save(f);
+    rewrite(f, json -> json.replaceFirst(",\"context\":\\{\"columns\":\\[.*?\\]\\}\\]\\}", ""));
+    assertThatThrownBy(() -> FittedModel.load(f))
+        .isInstanceOf(io.flows4j.io.FileFormatException.class)
+        .hasMessageContaining("the flow is conditional, but the model description has no context");
+  }
 }
