@@ -21,7 +21,8 @@ import picocli.CommandLine.ParameterException;
       BenchWorkloadCommand.W2.class,
       BenchWorkloadCommand.W3.class,
       BenchGemmCommand.class,
-      BenchMlpCommand.class
+      BenchMlpCommand.class,
+      BenchNoveltyCommand.class
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -30,6 +31,6 @@ final class BenchCommand implements Runnable {
   public void run() {
     throw new ParameterException(
         spec.commandLine(),
-        "bench needs a benchmark: W1, W2, W3, gemm or mlp (see 'flows4j bench --help')");
+        "bench needs a benchmark: W1, W2, W3, gemm, mlp or novelty (see 'flows4j bench --help')");
   }
 }

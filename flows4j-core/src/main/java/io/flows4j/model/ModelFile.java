@@ -1,5 +1,6 @@
 package io.flows4j.model;
 
+import io.flows4j.anomaly.Calibration;
 import io.flows4j.bijectors.Bijector;
 import io.flows4j.bijectors.BijectorRegistry;
 import io.flows4j.distributions.Distribution;
@@ -47,8 +48,12 @@ import java.util.zip.CRC32C;
  *  "tensors": {"transform.0.logScale": [2], ...},
  *  "data": {"columns": ["x", "y"]},
  *  "training": null | {"config": {...}, "result": {...}},
- *  "metadata": {"key": "value", ...}}
+ *  "metadata": {"key": "value", ...},
+ *  "calibration": <Calibration.toJson()>}
  * }</pre>
+ *
+ * <p>{@code calibration} is present only in models with an anomaly calibration; files without it
+ * load as before.
  *
  * <p>Saving is atomic (a temporary file renamed over the target). Loading rebuilds the flow from
  * its description with {@link BijectorRegistry} and {@link DistributionRegistry}, then checks every
@@ -146,6 +151,7 @@ public final class ModelFile {
       meta.put(e.getKey(), Json.of(e.getValue()));
     }
     m.put("metadata", Json.object(meta));
+    model.calibration().ifPresent(c -> m.put("calibration", c.toJson()));
     return Json.object(m);
   }
 
@@ -362,8 +368,16 @@ public final class ModelFile {
       }
       metadata.put(e.getKey(), s.value());
     }
+    Calibration calibration = null;
+    if (model.has("calibration") && !(model.get("calibration") instanceof Json.Null)) {
+      try {
+        calibration = Calibration.fromJson(model.getObject("calibration"));
+      } catch (IllegalArgumentException e) {
+        throw new FileFormatException(p + strip(e.getMessage()));
+      }
+    }
     try {
-      return new FittedModel(flow, columns, config, result, metadata);
+      return new FittedModel(flow, columns, config, result, metadata).withCalibration(calibration);
     } catch (IllegalArgumentException e) {
       throw new FileFormatException(p + e.getMessage());
     }
