@@ -10,7 +10,7 @@ import picocli.CommandLine.ParameterException;
     mixinStandardHelpOptions = true,
     description = {
       "Benchmarks: the density workloads W1 and W3 and the variational-inference workload W2 of"
-          + " BENCHMARKS.md, and the compute engine"
+          + " BENCHMARKS.md, novelty detection on Fashion-MNIST (novelty), and the compute engine"
           + " (gemm, mlp). Each case prints one JSON line on standard output; progress goes to"
           + " standard error.",
       "efficiency = (FLOP / (116 GFLOP/s x threads)) / time, the fraction of the reference"
