@@ -10,7 +10,7 @@ import picocli.CommandLine.ParameterException;
     mixinStandardHelpOptions = true,
     description = {
       "Benchmarks: the density workloads W1 and W3 and the variational-inference workload W2 of"
-          + " BENCHMARKS.md, and the compute engine"
+          + " BENCHMARKS.md, novelty detection on Fashion-MNIST (novelty), and the compute engine"
           + " (gemm, mlp). Each case prints one JSON line on standard output; progress goes to"
           + " standard error.",
       "efficiency = (FLOP / (116 GFLOP/s x threads)) / time, the fraction of the reference"
@@ -21,7 +21,8 @@ import picocli.CommandLine.ParameterException;
       BenchWorkloadCommand.W2.class,
       BenchWorkloadCommand.W3.class,
       BenchGemmCommand.class,
-      BenchMlpCommand.class
+      BenchMlpCommand.class,
+      BenchNoveltyCommand.class
     })
 final class BenchCommand implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -30,6 +31,6 @@ final class BenchCommand implements Runnable {
   public void run() {
     throw new ParameterException(
         spec.commandLine(),
-        "bench needs a benchmark: W1, W2, W3, gemm or mlp (see 'flows4j bench --help')");
+        "bench needs a benchmark: W1, W2, W3, gemm, mlp or novelty (see 'flows4j bench --help')");
   }
 }

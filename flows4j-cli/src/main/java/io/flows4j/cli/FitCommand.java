@@ -1,5 +1,7 @@
 package io.flows4j.cli;
 
+import io.flows4j.anomaly.AnomalyScorer;
+import io.flows4j.anomaly.Calibration;
 import io.flows4j.bench.JsonLine;
 import io.flows4j.data.ContextEncoding;
 import io.flows4j.data.CsvReader;
@@ -36,7 +38,10 @@ import picocli.CommandLine.Option;
       "Training holds out a validation split, stops early when the validation NLL stops"
           + " improving and keeps the best parameters. Progress goes to standard error; the last"
           + " line on standard output is a JSON summary: train_sec, sec_per_step, steps,"
-          + " best_val_nll, and test_nll_nats with --test."
+          + " best_val_nll, and test_nll_nats with --test.",
+      "With --contamination P (or --calibration F) a fraction of the rows (default 0.1) is held"
+          + " out before training, and the anomaly threshold of the 'anomalies' command is"
+          + " calibrated on it and stored in the model."
     })
 final class FitCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -157,6 +162,23 @@ final class FitCommand implements Callable<Integer> {
               + "; 0 never stops early).")
   Integer patience;
 
+  @Option(
+      names = "--calibration",
+      paramLabel = "F",
+      description =
+          "Fraction of rows held out (before the validation split, seeded) to calibrate the"
+              + " anomaly threshold stored in the model (default: none, or 0.1 with"
+              + " --contamination).")
+  Double calibration;
+
+  @Option(
+      names = "--contamination",
+      paramLabel = "P",
+      description =
+          "Fraction of typical rows the anomaly threshold flags: the P-quantile of the"
+              + " calibration rows' log-densities (default: 0.01 with --calibration).")
+  Double contamination;
+
   @Option(names = "--out", required = true, paramLabel = "MODEL", description = "Model file.")
   Path out;
 
@@ -171,15 +193,28 @@ final class FitCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--layers must be >= 1, but was " + k);
     }
     TrainingConfig config = config();
+    double calibrationFraction = calibrationFraction();
     CommandIo.requireWritable("--out", out);
     if (contextColumns != null) {
+      if (calibrationFraction > 0) {
+        throw new IllegalArgumentException(
+            "--calibration and --contamination are for unconditional models; anomaly scores at a"
+                + " context are not supported yet (drop --context or the calibration options)");
+      }
       return fitConditional(kind, widths, k, config, stdout, err);
     }
     if (categorical != null) {
       throw new IllegalArgumentException("--categorical names context columns; give --context too");
     }
 
-    Dataset train = CommandIo.readData(data, columns);
+    Dataset all = CommandIo.readData(data, columns);
+    Dataset calibrationRows = null;
+    Dataset train = all;
+    if (calibrationFraction > 0) {
+      Dataset.Split s = AnomalyScorer.holdOut(all, calibrationFraction, config.seed());
+      train = s.train();
+      calibrationRows = s.validation();
+    }
     Dataset testSet = null;
     if (test != null) {
       testSet = CommandIo.readData(test, null);
@@ -196,11 +231,21 @@ final class FitCommand implements Callable<Integer> {
         train.rows(),
         train.columns(),
         String.join(", ", train.columnNames()));
+    if (calibrationRows != null) {
+      err.printf(
+          Locale.ROOT,
+          "fit: %,d rows held out to calibrate the anomaly threshold%n",
+          calibrationRows.rows());
+    }
     err.flush();
 
     FittedModel model;
     try (ProgressListener listener = new ProgressListener(err)) {
       model = FittedModel.fit(f, train, null, standardize, config, listener);
+    }
+    if (calibrationRows != null) {
+      double p = contamination != null ? contamination : Calibration.DEFAULT_CONTAMINATION;
+      model = AnomalyScorer.calibrate(model, calibrationRows, p);
     }
     model =
         model.withMetadata(
@@ -230,6 +275,12 @@ final class FitCommand implements Callable<Integer> {
             .put("stop", r.stopReason().name().toLowerCase(Locale.ROOT))
             .put("best_step", r.bestStep())
             .put("best_val_nll", r.bestValidationNll());
+    if (model.calibration().isPresent()) {
+      Calibration c = model.calibration().get();
+      line.put("calibration_rows", c.rows())
+          .put("contamination", c.contamination())
+          .put("threshold", c.threshold());
+    }
     if (testSet != null) {
       FittedModel.Evaluation e = model.evaluate(testSet);
       line.put("test_nll_nats", e.meanNll()).put("test_bpd", e.bitsPerDim());
@@ -362,6 +413,28 @@ final class FitCommand implements Callable<Integer> {
       out.add(t);
     }
     return out;
+  }
+
+  /**
+   * The fraction of rows held out for calibration: {@code --calibration}, else {@link
+   * AnomalyScorer#DEFAULT_CALIBRATION_FRACTION} when {@code --contamination} is given, else 0.
+   */
+  double calibrationFraction() {
+    if (contamination != null && !(contamination >= 0 && contamination < 1)) {
+      throw new IllegalArgumentException(
+          "--contamination must be in [0, 1), but was " + contamination);
+    }
+    if (calibration == null) {
+      return contamination == null ? 0 : AnomalyScorer.DEFAULT_CALIBRATION_FRACTION;
+    }
+    if (!(calibration >= 0 && calibration < 1)) {
+      throw new IllegalArgumentException("--calibration must be in [0, 1), but was " + calibration);
+    }
+    if (calibration == 0 && contamination != null) {
+      throw new IllegalArgumentException(
+          "--contamination needs calibration rows, but --calibration 0 holds none out");
+    }
+    return calibration;
   }
 
   /** The trainer's defaults with the options given. */

@@ -23,6 +23,8 @@ import picocli.CommandLine.ParameterException;
       ViCommand.class,
       EvalCommand.class,
       LogprobCommand.class,
+      AnomaliesCommand.class,
+      CalibrateCommand.class,
       SampleCommand.class,
       EncodeCommand.Encode.class,
       EncodeCommand.Decode.class,

@@ -1,5 +1,6 @@
 package io.flows4j.model;
 
+import io.flows4j.anomaly.Calibration;
 import io.flows4j.autodiff.Tape;
 import io.flows4j.autodiff.Var;
 import io.flows4j.bijectors.Bijector;
@@ -61,6 +62,7 @@ public final class FittedModel {
   private final TrainingConfig trainingConfig;
   private final TrainingResult trainingResult;
   private final Map<String, String> metadata;
+  private final Calibration calibration;
 
   /**
    * A fitted model.
@@ -100,6 +102,7 @@ public final class FittedModel {
     this.trainingConfig = trainingConfig;
     this.trainingResult = trainingResult;
     this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+    this.calibration = null;
     flow.eval();
   }
 
@@ -146,6 +149,7 @@ public final class FittedModel {
     this.flow = null;
     this.conditionalFlow = flow;
     this.context = context;
+    this.calibration = null;
     this.trainingConfig = trainingConfig;
     this.trainingResult = trainingResult;
     this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
@@ -402,6 +406,18 @@ public final class FittedModel {
     return t;
   }
 
+  /** A copy of a (checked) model with other metadata and calibration. */
+  private FittedModel(FittedModel m, Map<String, String> metadata, Calibration calibration) {
+    this.flow = m.flow;
+    this.conditionalFlow = m.conditionalFlow;
+    this.context = m.context;
+    this.columns = m.columns;
+    this.trainingConfig = m.trainingConfig;
+    this.trainingResult = m.trainingResult;
+    this.metadata = Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
+    this.calibration = calibration;
+  }
+
   /** A model of the flow over columns with the given names, without a training history. */
   public static FittedModel of(Flow flow, List<String> columns) {
     return new FittedModel(flow, columns, null, null, Map.of());
@@ -470,10 +486,21 @@ public final class FittedModel {
 
   /** This model with other free-form metadata. */
   public FittedModel withMetadata(Map<String, String> metadata) {
-    return conditionalFlow != null
-        ? new FittedModel(
-            conditionalFlow, columns, context, trainingConfig, trainingResult, metadata)
-        : new FittedModel(flow, columns, trainingConfig, trainingResult, metadata);
+    return new FittedModel(this, metadata, calibration);
+  }
+
+  /**
+   * This model with an anomaly calibration (stored in its file), or without one for {@code null}.
+   *
+   * @see io.flows4j.anomaly.AnomalyScorer
+   */
+  public FittedModel withCalibration(Calibration calibration) {
+    return new FittedModel(this, metadata, calibration);
+  }
+
+  /** The anomaly calibration (reference log-densities and threshold), if the model has one. */
+  public Optional<Calibration> calibration() {
+    return Optional.ofNullable(calibration);
   }
 
   /**

@@ -1,5 +1,6 @@
 package io.flows4j.model;
 
+import io.flows4j.anomaly.Calibration;
 import io.flows4j.bijectors.Bijector;
 import io.flows4j.bijectors.BijectorRegistry;
 import io.flows4j.data.ContextEncoding;
@@ -53,8 +54,12 @@ import java.util.zip.CRC32C;
  *  "context": {"columns": [{"name": "label", "labels": ["a", "b"]},
  *                          {"name": "t", "mean": 0.5, "std": 2.0}]},     (conditional models only)
  *  "training": null | {"config": {...}, "result": {...}},
- *  "metadata": {"key": "value", ...}}
+ *  "metadata": {"key": "value", ...},
+ *  "calibration": <Calibration.toJson()>}
  * }</pre>
+ *
+ * <p>{@code calibration} is present only in models with an anomaly calibration; files without it
+ * load as before.
  *
  * <p>Saving is atomic (a temporary file renamed over the target). Loading rebuilds the flow from
  * its description with {@link BijectorRegistry} and {@link DistributionRegistry}, then checks every
@@ -159,6 +164,7 @@ public final class ModelFile {
       meta.put(e.getKey(), Json.of(e.getValue()));
     }
     m.put("metadata", Json.object(meta));
+    model.calibration().ifPresent(c -> m.put("calibration", c.toJson()));
     return Json.object(m);
   }
 
@@ -415,10 +421,20 @@ public final class ModelFile {
       }
       metadata.put(e.getKey(), s.value());
     }
+    Calibration calibration = null;
+    if (model.has("calibration") && !(model.get("calibration") instanceof Json.Null)) {
+      try {
+        calibration = Calibration.fromJson(model.getObject("calibration"));
+      } catch (IllegalArgumentException e) {
+        throw new FileFormatException(p + strip(e.getMessage()));
+      }
+    }
     try {
-      return flow instanceof ConditionalFlow cf
-          ? new FittedModel(cf, columns, enc, config, result, metadata)
-          : new FittedModel((Flow) flow, columns, config, result, metadata);
+      FittedModel fitted =
+          flow instanceof ConditionalFlow cf
+              ? new FittedModel(cf, columns, enc, config, result, metadata)
+              : new FittedModel((Flow) flow, columns, config, result, metadata);
+      return fitted.withCalibration(calibration);
     } catch (IllegalArgumentException e) {
       throw new FileFormatException(p + e.getMessage());
     }
