@@ -191,22 +191,13 @@ final class PlanarOps {
         ld,
         (gy, gl) -> {
           Grads g = new Grads(d);
-          Tensor gx = x.requiresGrad() ? x.grad() : null;
-          double[] gyRow = new double[d];
-          double[] gxRow = new double[d];
-          for (int r = 0; r < rows; r++) {
-            int off = r * d;
-            for (int j = 0; j < d; j++) {
-              gyRow[j] = gy == null ? 0 : gy.getFlat(off + j);
-            }
-            double s = gl == null ? 0 : gl.getFlat(r);
-            closedBackwardRow(p, xs, xo + off, gyRow, s, g, gxRow);
-            if (gx != null) {
-              for (int j = 0; j < d; j++) {
-                gx.setFlat(off + j, (float) (gx.getFlat(off + j) + gxRow[j]));
-              }
-            }
-          }
+          OpSupport.backwardRows(
+              x,
+              gy,
+              gl,
+              rows,
+              d,
+              (off, gyRow, s, gxRow) -> closedBackwardRow(p, xs, xo + off, gyRow, s, g, gxRow));
           finish(p, g, u, w, b);
         },
         x,

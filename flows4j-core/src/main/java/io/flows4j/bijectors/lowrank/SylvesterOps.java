@@ -188,22 +188,13 @@ final class SylvesterOps {
         (gy, gl) -> {
           Grads g = new Grads(d, m);
           Work wk = new Work(m);
-          Tensor gx = x.requiresGrad() ? x.grad() : null;
-          double[] gyRow = new double[d];
-          double[] gxRow = new double[d];
-          for (int row = 0; row < rows; row++) {
-            int off = row * d;
-            for (int i = 0; i < d; i++) {
-              gyRow[i] = gy == null ? 0 : gy.getFlat(off + i);
-            }
-            double s = gl == null ? 0 : gl.getFlat(row);
-            closedBackwardRow(p, xs, xo + off, gyRow, s, g, gxRow, wk);
-            if (gx != null) {
-              for (int i = 0; i < d; i++) {
-                gx.setFlat(off + i, (float) (gx.getFlat(off + i) + gxRow[i]));
-              }
-            }
-          }
+          OpSupport.backwardRows(
+              x,
+              gy,
+              gl,
+              rows,
+              d,
+              (off, gyRow, s, gxRow) -> closedBackwardRow(p, xs, xo + off, gyRow, s, g, gxRow, wk));
           finish(p, g, q, rUpper, rDiag, tUpper, tDiag, b);
         },
         x,
