@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +30,12 @@ class DataRootTest {
   @Test
   void withoutDataTheMessageSaysWhereItLookedAndWhatToDo(@TempDir Path dir) throws IOException {
     Path deep = Files.createDirectories(dir.resolve("a/b"));
+    // The search walks up to the file-system root: a shared/data above the temporary folder (a
+    // checkout under /tmp with its data beside it) would be found, legitimately.
+    for (Path p = deep.toAbsolutePath(); p != null; p = p.getParent()) {
+      Assumptions.assumeFalse(
+          Files.isDirectory(p.resolve("shared/data")), "no shared/data above " + deep);
+    }
     assertThatThrownBy(() -> DataRoot.find(null, List.of(deep)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageStartingWith(
