@@ -1,6 +1,7 @@
 package io.flows4j.bench;
 
 import io.flows4j.anomaly.Auroc;
+import io.flows4j.anomaly.GaussianBaseline;
 import io.flows4j.data.Dataset;
 import io.flows4j.data.IdxReader;
 import io.flows4j.flows.Flow;
@@ -20,7 +21,8 @@ import java.util.Locale;
  * fmnist-pca32} training rows whose label is not {@code k}; every test row is scored by {@code -log
  * p(x)} and the AUROC of detecting the test rows of class {@code k} is reported ({@link Auroc}),
  * beside that of the maximum-likelihood full-covariance Gaussian fitted (in double) to the same
- * rows, whose {@code -log N(x; mu, Sigma)} ranks rows as the Mahalanobis distance does.
+ * rows ({@link GaussianBaseline}), whose {@code -log N(x; mu, Sigma)} ranks rows as the Mahalanobis
+ * distance does.
  *
  * <p>The labels come from the IDX files in {@code fashion-mnist/}; the rows of {@code
  * fmnist-pca32/train.csv.gz} and {@code test.csv.gz} are in IDX order.
@@ -135,7 +137,7 @@ public final class NoveltyBench {
     Flow flow = Presets.flow(flowName, train.columns(), layers, hidden, config.seed());
     FittedModel model = FittedModel.fit(flow, train, null, true, config, listener);
     float[] lp = model.logProb(data.test());
-    Gaussian g = Gaussian.fit(train);
+    GaussianBaseline g = GaussianBaseline.fit(train);
     int n = data.test().rows();
     double[] flowScore = new double[n];
     double[] gaussScore = new double[n];
@@ -144,7 +146,7 @@ public final class NoveltyBench {
     int positives = 0;
     for (int i = 0; i < n; i++) {
       flowScore[i] = -lp[i];
-      gaussScore[i] = -g.logProb(data.test().row(i));
+      gaussScore[i] = g.nll(data.test().row(i));
       positive[i] = data.testLabels()[i] == heldOut;
       int o = positive[i] ? 2 : 0;
       sums[o] += flowScore[i];
@@ -216,95 +218,5 @@ public final class NoveltyBench {
       }
     }
     return out;
-  }
-
-  /**
-   * The maximum-likelihood Gaussian with a full covariance (mean and population covariance of the
-   * rows), in double: {@code log N(x) = -(D ln 2pi + ln|Sigma| + |L^-1 (x - mu)|^2) / 2} with
-   * {@code Sigma = L L^T} (Cholesky).
-   */
-  static final class Gaussian {
-    private final int d;
-    private final double[] mean;
-    private final double[] chol;
-    private final double constant;
-
-    private Gaussian(int d, double[] mean, double[] chol) {
-      this.d = d;
-      this.mean = mean;
-      this.chol = chol;
-      double logDet = 0;
-      for (int i = 0; i < d; i++) {
-        logDet += 2 * Math.log(chol[i * d + i]);
-      }
-      this.constant = -0.5 * (d * Math.log(2 * Math.PI) + logDet);
-    }
-
-    /**
-     * Fits the Gaussian to the rows.
-     *
-     * @throws IllegalArgumentException if there are fewer than 2 rows or the covariance is not
-     *     positive definite
-     */
-    static Gaussian fit(Dataset rows) {
-      int n = rows.rows();
-      int d = rows.columns();
-      Checks.requireArgument(n >= 2, "Gaussian.fit: need at least 2 rows, but was %d", n);
-      double[] mean = new double[d];
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < d; j++) {
-          mean[j] += rows.get(i, j);
-        }
-      }
-      for (int j = 0; j < d; j++) {
-        mean[j] /= n;
-      }
-      double[] a = new double[d * d];
-      double[] c = new double[d];
-      for (int i = 0; i < n; i++) {
-        for (int j = 0; j < d; j++) {
-          c[j] = rows.get(i, j) - mean[j];
-        }
-        for (int p = 0; p < d; p++) {
-          for (int q = 0; q <= p; q++) {
-            a[p * d + q] += c[p] * c[q];
-          }
-        }
-      }
-      // Cholesky of the covariance (lower triangle, in place).
-      for (int j = 0; j < d; j++) {
-        double s = a[j * d + j] / n;
-        for (int k = 0; k < j; k++) {
-          s -= a[j * d + k] * a[j * d + k];
-        }
-        Checks.requireArgument(
-            s > 0, "Gaussian.fit: the covariance must be positive definite (column %d)", j);
-        double l = Math.sqrt(s);
-        a[j * d + j] = l;
-        for (int i = j + 1; i < d; i++) {
-          double t = a[i * d + j] / n;
-          for (int k = 0; k < j; k++) {
-            t -= a[i * d + k] * a[j * d + k];
-          }
-          a[i * d + j] = t / l;
-        }
-      }
-      return new Gaussian(d, mean, a);
-    }
-
-    /** {@code log N(x; mu, Sigma)} of one row of {@code D} values. */
-    double logProb(float[] x) {
-      double[] y = new double[d];
-      double q = 0;
-      for (int i = 0; i < d; i++) {
-        double s = x[i] - mean[i];
-        for (int k = 0; k < i; k++) {
-          s -= chol[i * d + k] * y[k];
-        }
-        y[i] = s / chol[i * d + i];
-        q += y[i] * y[i];
-      }
-      return constant - 0.5 * q;
-    }
   }
 }

@@ -1,7 +1,6 @@
 package io.flows4j.cli;
 
 import io.flows4j.anomaly.Calibration;
-import io.flows4j.data.Dataset;
 import io.flows4j.model.FittedModel;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -19,7 +18,9 @@ import picocli.CommandLine.Option;
       "Calibrates the anomaly threshold of a fitted model on reference rows it was not trained on"
           + " (typical data, held out from training): stores their log-densities (at most"
           + " 10,000 quantiles) and the threshold, the P-quantile of them, in a new model file.",
-      "The 'anomalies' command then flags rows whose log-density is below the threshold."
+      "The 'anomalies' command then flags rows whose log-density is below the threshold.",
+      "For a conditional model the reference file holds the context columns too; the"
+          + " log-densities are log p(x | c) at each row's context."
     })
 final class CalibrateCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -58,8 +59,7 @@ final class CalibrateCommand implements Callable<Integer> {
     }
     CommandIo.requireWritable("--out", out);
     FittedModel m = CommandIo.loadModel(model);
-    Dataset d = CommandIo.modelColumns(m, CommandIo.readData(data, null), data);
-    float[] lp = m.logProb(d);
+    float[] lp = CommandIo.logProbs(m, data);
     for (int i = 0; i < lp.length; i++) {
       if (!Float.isFinite(lp[i])) {
         throw new IllegalArgumentException(

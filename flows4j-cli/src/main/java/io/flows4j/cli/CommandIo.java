@@ -121,6 +121,20 @@ final class CommandIo {
     return rows;
   }
 
+  /**
+   * The log-density of every row of a file under a model: {@code log p(x)}, or {@code log p(x | c)}
+   * with the context columns read from the same file for a conditional model.
+   *
+   * @throws IllegalArgumentException if the file lacks a data or context column
+   */
+  static float[] logProbs(FittedModel m, Path file) {
+    if (m.isConditional()) {
+      WithContext in = readWithContext(m, file);
+      return m.logProb(in.data(), in.context());
+    }
+    return m.logProb(modelColumns(m, readData(file, null), file));
+  }
+
   /** The data columns of an input file and the raw context columns of a conditional model. */
   record WithContext(Dataset data, Map<String, String[]> context) {}
 

@@ -1,5 +1,6 @@
 package io.flows4j.cli;
 
+import io.flows4j.anomaly.GaussianBaseline;
 import io.flows4j.data.CsvWriter;
 import io.flows4j.data.Dataset;
 import io.flows4j.flows.Flow;
@@ -25,13 +26,16 @@ import picocli.CommandLine.Option;
 @Command(
     name = "demo",
     mixinStandardHelpOptions = true,
+    subcommands = FmnistDemoCommand.class,
     sortOptions = false,
     description = {
       "Fits a RealNVP flow to a built-in 2-D data set (generated from a seed; no files needed),"
           + " prints its test NLL against a Gaussian fitted to the same data, and writes into a"
           + " folder: density.png (the learnt density with data and samples), training-curve.png,"
           + " samples.csv (with log_prob), model.flows4j and the data (train.csv, test.csv) to"
-          + " try the other commands on."
+          + " try the other commands on.",
+      "'demo fmnist' fits a class-conditional flow to Fashion-MNIST and draws samples per class"
+          + " (needs shared/data)."
     })
 final class DemoCommand implements Callable<Integer> {
   /** Training rows generated. */

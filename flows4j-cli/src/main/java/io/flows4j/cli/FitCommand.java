@@ -196,12 +196,7 @@ final class FitCommand implements Callable<Integer> {
     double calibrationFraction = calibrationFraction();
     CommandIo.requireWritable("--out", out);
     if (contextColumns != null) {
-      if (calibrationFraction > 0) {
-        throw new IllegalArgumentException(
-            "--calibration and --contamination are for unconditional models; anomaly scores at a"
-                + " context are not supported yet (drop --context or the calibration options)");
-      }
-      return fitConditional(kind, widths, k, config, stdout, err);
+      return fitConditional(kind, widths, k, config, calibrationFraction, stdout, err);
     }
     if (categorical != null) {
       throw new IllegalArgumentException("--categorical names context columns; give --context too");
@@ -275,12 +270,7 @@ final class FitCommand implements Callable<Integer> {
             .put("stop", r.stopReason().name().toLowerCase(Locale.ROOT))
             .put("best_step", r.bestStep())
             .put("best_val_nll", r.bestValidationNll());
-    if (model.calibration().isPresent()) {
-      Calibration c = model.calibration().get();
-      line.put("calibration_rows", c.rows())
-          .put("contamination", c.contamination())
-          .put("threshold", c.threshold());
-    }
+    putCalibration(line, model);
     if (testSet != null) {
       FittedModel.Evaluation e = model.evaluate(testSet);
       line.put("test_nll_nats", e.meanNll()).put("test_bpd", e.bitsPerDim());
@@ -305,6 +295,7 @@ final class FitCommand implements Callable<Integer> {
       int[] widths,
       int k,
       TrainingConfig config,
+      double calibrationFraction,
       PrintWriter stdout,
       PrintWriter err) {
     List<String> ctx = names(contextColumns, "--context");
@@ -333,7 +324,18 @@ final class FitCommand implements Callable<Integer> {
             "--columns includes the context column " + c + "; a column is data or context");
       }
     }
+    // The encoding is fitted on all rows (every label known), before the calibration hold-out.
     ContextEncoding enc = ContextEncoding.fit(raw, cat);
+    Dataset calibrationRows = null;
+    Map<String, String[]> calibrationContext = null;
+    if (calibrationFraction > 0) {
+      AnomalyScorer.HoldOut h =
+          AnomalyScorer.holdOutRows(train.rows(), calibrationFraction, config.seed());
+      calibrationRows = train.subset(h.calibration());
+      calibrationContext = h.calibrationRows(raw);
+      train = train.subset(h.train());
+      raw = h.trainRows(raw);
+    }
     ConditionalFlow f =
         Presets.conditionalFlow(
             kind.id(), train.columns(), enc.features(), k, widths, config.seed());
@@ -349,10 +351,20 @@ final class FitCommand implements Callable<Integer> {
         train.columns(),
         String.join(", ", train.columnNames()),
         enc.describe());
+    if (calibrationRows != null) {
+      err.printf(
+          Locale.ROOT,
+          "fit: %,d rows held out to calibrate the anomaly threshold%n",
+          calibrationRows.rows());
+    }
     err.flush();
     FittedModel model;
     try (ProgressListener listener = new ProgressListener(err)) {
       model = FittedModel.fitConditional(f, train, raw, enc, standardize, config, listener);
+    }
+    if (calibrationRows != null) {
+      double p = contamination != null ? contamination : Calibration.DEFAULT_CONTAMINATION;
+      model = AnomalyScorer.calibrate(model, calibrationRows, calibrationContext, p);
     }
     model =
         model.withMetadata(
@@ -381,6 +393,7 @@ final class FitCommand implements Callable<Integer> {
             .put("stop", r.stopReason().name().toLowerCase(Locale.ROOT))
             .put("best_step", r.bestStep())
             .put("best_val_nll", r.bestValidationNll());
+    putCalibration(line, model);
     if (test != null) {
       CommandIo.WithContext t = CommandIo.readWithContext(model, test);
       FittedModel.Evaluation e = model.evaluate(t.data(), t.context());
@@ -397,6 +410,17 @@ final class FitCommand implements Callable<Integer> {
     stdout.println(line);
     stdout.flush();
     return 0;
+  }
+
+  /** The calibration's fields of the summary line, when the model has one. */
+  private static void putCalibration(JsonLine line, FittedModel model) {
+    model
+        .calibration()
+        .ifPresent(
+            c ->
+                line.put("calibration_rows", c.rows())
+                    .put("contamination", c.contamination())
+                    .put("threshold", c.threshold()));
   }
 
   private static List<String> names(String list, String option) {

@@ -123,7 +123,7 @@ class AnomaliesCommandTest {
     }
     assertThat(err.toString())
         .startsWith("anomalies: 5 rows, 3 anomalies (60.00%), threshold log p < ")
-        .contains("(contamination 0.05); wrote " + out)
+        .contains("(contamination 0.05; 200 stored reference rows); wrote " + out)
         .satisfies(s -> assertThat(s.lines()).hasSize(1));
   }
 
@@ -147,7 +147,7 @@ class AnomaliesCommandTest {
     assertThat(status).isZero();
     assertThat(Files.readAllLines(out).stream().skip(1).map(l -> l.endsWith(",true")))
         .containsOnly(true);
-    assertThat(err.toString()).contains("5 anomalies", "(given)");
+    assertThat(err.toString()).contains("5 anomalies", "(given; 200 stored reference rows)");
     // Contamination 0 puts the threshold at the reference minimum: the central rows pass.
     err = new StringWriter();
     status =
@@ -162,7 +162,7 @@ class AnomaliesCommandTest {
             new PrintWriter(new StringWriter()),
             new PrintWriter(err));
     assertThat(status).isZero();
-    assertThat(err.toString()).contains("(contamination 0.0)");
+    assertThat(err.toString()).contains("(contamination 0.0;");
     assertThat(Files.readAllLines(out).get(1)).endsWith(",false");
   }
 
@@ -201,6 +201,53 @@ class AnomaliesCommandTest {
     assertThat(m.calibration()).contains(Calibration.ofContamination(ref, 0.1));
   }
 
+  @Test
+  @DisplayName(
+      "without a calibration, --threshold leaves percentile empty and --reference fills it")
+  void uncalibratedModel() throws IOException {
+    Path bare = dir.resolve("bare1.flows4j");
+    CommandIo.loadModel(model).withCalibration(null).save(bare);
+    Path out = dir.resolve("u.csv");
+    StringWriter err = new StringWriter();
+    int status =
+        Main.run(
+            CommandsTest.args(
+                "anomalies --model",
+                bare,
+                "--data",
+                dir.resolve("probe.csv"),
+                "--threshold -5 --out",
+                out),
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(err));
+    assertThat(status).as(err.toString()).isZero();
+    assertThat(Files.readAllLines(out).stream().skip(1).map(l -> l.split(",", -1)[5]))
+        .containsOnly("");
+    assertThat(err.toString()).contains("(given; no reference rows, percentile left empty");
+    status =
+        Main.run(
+            CommandsTest.args(
+                "anomalies --model",
+                bare,
+                "--data",
+                dir.resolve("probe.csv"),
+                "--reference",
+                dir.resolve("ref.csv"),
+                "--out",
+                out),
+            new PrintWriter(new StringWriter()),
+            new PrintWriter(new StringWriter()));
+    assertThat(status).isZero();
+    FittedModel m = CommandIo.loadModel(bare);
+    Calibration c =
+        Calibration.ofContamination(
+            m.logProb(io.flows4j.data.CsvReader.create().read(dir.resolve("ref.csv"))),
+            Calibration.DEFAULT_CONTAMINATION);
+    String[] first = Files.readAllLines(out).get(1).split(",");
+    assertThat(Double.parseDouble(first[5])).isEqualTo(c.percentile(Float.parseFloat(first[3])));
+    assertThat(first[6]).isEqualTo(Boolean.toString(Float.parseFloat(first[3]) < c.threshold()));
+  }
+
   @ParameterizedTest(name = "{0} -> {1}")
   @CsvSource(
       delimiter = '|',
@@ -208,11 +255,12 @@ class AnomaliesCommandTest {
         "anomalies --model bare0.flows4j --data probe.csv --out OUT | 2 | bare0.flows4j has no"
             + " anomaly calibration; fit it with --contamination P (holds out calibration rows),"
             + " run 'flows4j calibrate --model bare0.flows4j --data REF.csv --out M2' on typical"
-            + " rows it was not trained on, or give --threshold LOGP",
+            + " rows it was not trained on, or give --reference REF.csv or --threshold LOGP",
         "anomalies --model bare0.flows4j --data probe.csv --contamination 0.1 --out OUT | 2 |"
             + " bare0.flows4j has no anomaly calibration; fit it with --contamination P (holds out"
             + " calibration rows), run 'flows4j calibrate --model bare0.flows4j --data REF.csv"
-            + " --out M2' on typical rows it was not trained on, or give --threshold LOGP",
+            + " --out M2' on typical rows it was not trained on, or give --reference REF.csv or"
+            + " --threshold LOGP",
         "anomalies --model m.flows4j --data probe.csv --threshold 1 --contamination 0.1 --out OUT"
             + " | 2 | --threshold=Q, --contamination=P are mutually exclusive (specify only one)",
         "anomalies --model m.flows4j --data probe.csv --contamination 1 --out OUT | 2 |"

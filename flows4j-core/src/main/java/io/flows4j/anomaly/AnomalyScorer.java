@@ -6,6 +6,9 @@ import io.flows4j.model.FittedModel;
 import io.flows4j.tensor.Checks;
 import io.flows4j.training.TrainingConfig;
 import io.flows4j.training.TrainingListener;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -104,12 +107,31 @@ public final class AnomalyScorer {
   }
 
   /**
-   * Scores every row of {@code data}.
+   * Scores every row of {@code data} under an unconditional model.
    *
+   * @throws IllegalArgumentException if the model is conditional (use {@link #score(Dataset, Map)})
    * @throws io.flows4j.tensor.ShapeMismatchException if the data's columns do not match the model's
    */
   public Scores score(Dataset data) {
-    float[] lp = model.logProb(data);
+    return scoreLogProbs(model.logProb(data));
+  }
+
+  /**
+   * Scores every row of {@code data} at its context under a conditional model: the log-density is
+   * {@code log p(x | c)}, compared with the threshold and reference set calibrated on {@code log
+   * p(x | c)} of reference rows at their own contexts.
+   *
+   * @param data the data columns
+   * @param rawContext the raw context values by column name, one per row
+   * @throws IllegalArgumentException if the model is not conditional, or a context column is
+   *     missing or holds an unknown label
+   * @throws io.flows4j.tensor.ShapeMismatchException if the data's columns do not match the model's
+   */
+  public Scores score(Dataset data, Map<String, String[]> rawContext) {
+    return scoreLogProbs(model.logProb(data, rawContext));
+  }
+
+  private Scores scoreLogProbs(float[] lp) {
     int n = lp.length;
     double[] bpd = new double[n];
     double[] pct = new double[n];
@@ -158,6 +180,73 @@ public final class AnomalyScorer {
   public static FittedModel calibrate(FittedModel model, Dataset reference, double contamination) {
     return model.withCalibration(
         Calibration.ofContamination(model.logProb(reference), contamination));
+  }
+
+  /**
+   * The conditional model with a calibration computed on {@code log p(x | c)} of reference rows at
+   * their contexts (rows it was not trained on) and the threshold of contamination rate {@code p}.
+   * One threshold serves every context: a row is an anomaly when it is unlikely at its own context,
+   * compared with how likely typical rows are at theirs.
+   *
+   * @throws IllegalArgumentException if the model is not conditional, the reference has no rows, a
+   *     log-density is not finite, a context is missing or unknown, or {@code p} is not in {@code
+   *     [0, 1)}
+   * @throws io.flows4j.tensor.ShapeMismatchException if the columns do not match the model's
+   */
+  public static FittedModel calibrate(
+      FittedModel model,
+      Dataset reference,
+      Map<String, String[]> rawContext,
+      double contamination) {
+    return model.withCalibration(
+        Calibration.ofContamination(model.logProb(reference, rawContext), contamination));
+  }
+
+  /**
+   * The rows kept for training and those held out for calibration, as indexes in increasing order.
+   *
+   * @param train indexes of the rows left for training and validation
+   * @param calibration indexes of the held-out calibration rows
+   */
+  @SuppressWarnings("ArrayRecordComponent") // index lists, handed over, not shared
+  public record HoldOut(int[] train, int[] calibration) {
+    /** The rows of {@code values} at the training indexes. */
+    public Map<String, String[]> trainRows(Map<String, String[]> values) {
+      return rowsOf(values, train);
+    }
+
+    /** The rows of {@code values} at the calibration indexes. */
+    public Map<String, String[]> calibrationRows(Map<String, String[]> values) {
+      return rowsOf(values, calibration);
+    }
+
+    private static Map<String, String[]> rowsOf(Map<String, String[]> values, int[] rows) {
+      Map<String, String[]> out = new LinkedHashMap<>();
+      for (Map.Entry<String, String[]> e : values.entrySet()) {
+        String[] column = new String[rows.length];
+        for (int i = 0; i < rows.length; i++) {
+          column[i] = e.getValue()[rows[i]];
+        }
+        out.put(e.getKey(), column);
+      }
+      return out;
+    }
+  }
+
+  /**
+   * The rows {@link #holdOut} would hold out of {@code rows} rows, as indexes, so that data and its
+   * context columns can be split alike.
+   *
+   * @throws IllegalArgumentException as {@link #holdOut}
+   */
+  public static HoldOut holdOutRows(int rows, double fraction, long seed) {
+    int[] index = new int[rows];
+    for (int i = 0; i < rows; i++) {
+      index[i] = i;
+    }
+    Dataset.Split s =
+        holdOut(Dataset.of(List.of("row"), new float[rows]).withLabels(index), fraction, seed);
+    return new HoldOut(s.train().labels(), s.validation().labels());
   }
 
   /**

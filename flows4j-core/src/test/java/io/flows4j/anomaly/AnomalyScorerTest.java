@@ -88,6 +88,67 @@ class AnomalyScorerTest {
   }
 
   @Test
+  @DisplayName("holdOutRows picks, as indexes, the rows holdOut holds out (seed 7)")
+  void holdOutRowsAgreesWithHoldOut() {
+    Dataset data = blob(SEED, 400);
+    Dataset.Split split = AnomalyScorer.holdOut(data, CALIBRATION_FRACTION, SEED);
+    AnomalyScorer.HoldOut rows = AnomalyScorer.holdOutRows(400, CALIBRATION_FRACTION, SEED);
+    assertThat(rows.calibration()).hasSize(100).isSorted();
+    assertThat(rows.train()).hasSize(300).isSorted().doesNotContain(rows.calibration());
+    for (int i = 0; i < rows.calibration().length; i++) {
+      assertThat(data.row(rows.calibration()[i])).isEqualTo(split.validation().row(i));
+    }
+    Map<String, String[]> column = new LinkedHashMap<>();
+    String[] names = new String[400];
+    for (int i = 0; i < names.length; i++) {
+      names[i] = "r" + i;
+    }
+    column.put("id", names);
+    assertThat(rows.calibrationRows(column).get("id")[3]).isEqualTo("r" + rows.calibration()[3]);
+    assertThat(rows.trainRows(column).get("id")).hasSize(300);
+  }
+
+  @Test
+  @DisplayName("a conditional model scores log p(x | c) at each row's context (seed 5)")
+  void conditionalScores() {
+    // Two contexts, the data shifted by +-3 with the context: a point typical at one context is
+    // far out at the other, so the scores must follow the context, not the point alone.
+    int n = 2000;
+    Rng rng = new Rng(5);
+    float[][] rows = new float[n][2];
+    String[] labels = new String[n];
+    for (int i = 0; i < n; i++) {
+      boolean up = rng.nextInt(2) == 1;
+      labels[i] = up ? "up" : "down";
+      rows[i][0] = (float) ((up ? 3 : -3) + 0.5 * rng.nextGaussian());
+      rows[i][1] = (float) (0.5 * rng.nextGaussian());
+    }
+    Map<String, String[]> ctx = Map.of("side", labels);
+    Dataset data = Dataset.of(List.of("a", "b"), rows);
+    AnomalyScorer.HoldOut h = AnomalyScorer.holdOutRows(n, 0.2, 5);
+    FittedModel m =
+        FittedModel.fitConditional(
+            Presets.conditionalFlow("maf", 2, 2, 3, new int[] {16, 16}, 5),
+            data.subset(h.train()),
+            h.trainRows(ctx),
+            java.util.Set.of(),
+            true,
+            TrainingConfig.defaults().withSteps(400).withSeed(5),
+            null);
+    FittedModel calibrated =
+        AnomalyScorer.calibrate(m, data.subset(h.calibration()), h.calibrationRows(ctx), 0.01);
+    assertThat(calibrated.calibration().orElseThrow().rows()).isEqualTo(400);
+    Dataset probe = Dataset.of(List.of("a", "b"), new float[][] {{3, 0}, {3, 0}});
+    Map<String, String[]> probeCtx = Map.of("side", new String[] {"up", "down"});
+    AnomalyScorer.Scores s = AnomalyScorer.of(calibrated).score(probe, probeCtx);
+    assertThat(s.logProb()).containsExactly(calibrated.logProb(probe, probeCtx));
+    assertThat(s.anomaly()).containsExactly(false, true);
+    assertThatThrownBy(() -> AnomalyScorer.of(calibrated).score(probe))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("conditional");
+  }
+
+  @Test
   @DisplayName("central points are typical, points 6 standard deviations out are flagged (seed 7)")
   void farPointsFlagged() {
     float[][] central = {

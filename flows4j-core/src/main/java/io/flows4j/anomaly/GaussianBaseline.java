@@ -1,13 +1,20 @@
-package io.flows4j.cli;
+package io.flows4j.anomaly;
 
 import io.flows4j.data.Dataset;
 
 /**
- * The reference a flow's NLL is compared with: the maximum-likelihood Gaussian with a full
- * covariance matrix (mean and population covariance of the training rows), scored on other rows. A
- * flow that does not beat it has learnt nothing beyond the first two moments.
+ * The reference a flow is compared with: the maximum-likelihood Gaussian with a full covariance
+ * matrix (mean and population covariance of the training rows, in double), scored on other rows:
+ *
+ * <pre>
+ *   -log N(x; mu, Sigma) = (D ln 2 pi + ln|Sigma| + |L^-1 (x - mu)|^2) / 2,   Sigma = L L^T,
+ * </pre>
+ *
+ * where {@code |L^-1 (x - mu)|} is the Mahalanobis distance, so ranking rows by this NLL is the
+ * Mahalanobis anomaly detector. A flow whose NLL does not beat it has learnt nothing beyond the
+ * first two moments; an anomaly score that does not beat its AUROC adds nothing to them.
  */
-final class GaussianBaseline {
+public final class GaussianBaseline {
   private final int d;
   private final double[] mean;
   private final double[] chol; // lower-triangular Cholesky factor L of the covariance, row-major
@@ -30,7 +37,7 @@ final class GaussianBaseline {
    * @throws IllegalArgumentException if there are fewer than 2 rows or the covariance is singular
    *     (a constant column, or columns that are linear combinations of others)
    */
-  static GaussianBaseline fit(Dataset train) {
+  public static GaussianBaseline fit(Dataset train) {
     int n = train.rows();
     int d = train.columns();
     if (n < 2) {
@@ -94,8 +101,20 @@ final class GaussianBaseline {
     return new GaussianBaseline(d, mean, cov);
   }
 
-  /** {@code -log N(x; mean, cov)} of one row. */
-  double nll(float[] x) {
+  /** The number of columns {@code D}. */
+  public int dimension() {
+    return d;
+  }
+
+  /**
+   * {@code -log N(x; mean, cov)} of one row.
+   *
+   * @param x one row of {@code D} values
+   * @throws io.flows4j.tensor.ShapeMismatchException if {@code x} does not have {@code D} values
+   */
+  public double nll(float[] x) {
+    io.flows4j.tensor.Checks.requireShape(
+        x.length == d, "GaussianBaseline.nll: a row must have %d values, but had %d", d, x.length);
     // Solve L y = x - mean; the Mahalanobis term is |y|^2.
     double[] y = new double[d];
     double q = 0;
@@ -110,8 +129,17 @@ final class GaussianBaseline {
     return 0.5 * (d * Math.log(2 * Math.PI) + logDet + q);
   }
 
+  /** {@code -log N(x)} of every row of {@code data}. */
+  public double[] nll(Dataset data) {
+    double[] out = new double[data.rows()];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = nll(data.row(i));
+    }
+    return out;
+  }
+
   /** The mean NLL (nats) of the rows of {@code data}. */
-  double meanNll(Dataset data) {
+  public double meanNll(Dataset data) {
     double s = 0;
     for (int i = 0; i < data.rows(); i++) {
       s += nll(data.row(i));

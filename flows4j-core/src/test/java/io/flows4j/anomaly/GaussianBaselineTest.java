@@ -1,4 +1,4 @@
-package io.flows4j.cli;
+package io.flows4j.anomaly;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
