@@ -128,7 +128,7 @@ public final class GriffinLim {
       for (int i = 0; i < size; i++) {
         double ar = cRe[i] - beta * prevRe[i];
         double ai = cIm[i] - beta * prevIm[i];
-        double abs = Math.max(Math.hypot(ar, ai), PHASE_FLOOR);
+        double abs = Math.max(Math.sqrt(ar * ar + ai * ai), PHASE_FLOOR);
         phaseRe[i] = ar / abs;
         phaseIm[i] = ai / abs;
       }
@@ -155,7 +155,7 @@ public final class GriffinLim {
   private static double convergence(double[] mag, double[] re, double[] im, double norm) {
     double sum = 0;
     for (int i = 0; i < mag.length; i++) {
-      double d = mag[i] - Math.hypot(re[i], im[i]);
+      double d = mag[i] - Math.sqrt(re[i] * re[i] + im[i] * im[i]);
       sum += d * d;
     }
     return Math.sqrt(sum) / norm;

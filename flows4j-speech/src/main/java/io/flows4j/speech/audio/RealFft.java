@@ -52,12 +52,12 @@ public final class RealFft {
   /**
    * A transform of length {@code n}.
    *
-   * @throws IllegalArgumentException if {@code n} is not a power of two of at least 4
+   * @throws IllegalArgumentException if {@code n} is not a power of two of at least 8
    */
   public static RealFft of(int n) {
     Checks.requireArgument(
-        n >= 4 && Integer.bitCount(n) == 1,
-        "RealFft.of: n must be a power of two >= 4, but was %d",
+        n >= 8 && Integer.bitCount(n) == 1,
+        "RealFft.of: n must be a power of two >= 8, but was %d",
         n);
     return new RealFft(n);
   }
@@ -138,15 +138,34 @@ public final class RealFft {
    * re, im) of length m, with twiddles e^{−2πi·j/size}.
    */
   private void butterflies(double[] z) {
-    for (int size = 2; size <= m; size <<= 1) {
+    // sizes 2 and 4 together: twiddles 1 and −i need no multiplication
+    for (int a = 0; a < 2 * m; a += 8) {
+      double r0 = z[a] + z[a + 2];
+      double i0 = z[a + 1] + z[a + 3];
+      double r1 = z[a] - z[a + 2];
+      double i1 = z[a + 1] - z[a + 3];
+      double r2 = z[a + 4] + z[a + 6];
+      double i2 = z[a + 5] + z[a + 7];
+      double r3 = z[a + 4] - z[a + 6];
+      double i3 = z[a + 5] - z[a + 7];
+      z[a] = r0 + r2;
+      z[a + 1] = i0 + i2;
+      z[a + 4] = r0 - r2;
+      z[a + 5] = i0 - i2;
+      // (r3 + i·i3)·(−i) = i3 − i·r3
+      z[a + 2] = r1 + i3;
+      z[a + 3] = i1 - r3;
+      z[a + 6] = r1 - i3;
+      z[a + 7] = i1 + r3;
+    }
+    for (int size = 8; size <= m; size <<= 1) {
       int half = size >>> 1;
       // twiddle e^{-2πi j/size} = table index j·(n/size) of cos/sin(2πk/n)
       int stride = n / size;
-      for (int start = 0; start < m; start += size) {
-        for (int j = 0; j < half; j++) {
-          double wr = cos[j * stride];
-          double wi = -sin[j * stride];
-          int a = 2 * (start + j);
+      for (int j = 0; j < half; j++) {
+        double wr = cos[j * stride];
+        double wi = -sin[j * stride];
+        for (int a = 2 * j; a < 2 * m; a += 2 * size) {
           int b = a + 2 * half;
           double br = z[b] * wr - z[b + 1] * wi;
           double bi = z[b] * wi + z[b + 1] * wr;
