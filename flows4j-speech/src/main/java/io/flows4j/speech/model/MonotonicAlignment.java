@@ -215,6 +215,13 @@ public final class MonotonicAlignment {
           tokenLengths[b],
           frameLengths[b],
           s);
+      Checks.requireArgument(
+          tokenLengths[b] >= 1 && frameLengths[b] >= tokenLengths[b],
+          "MonotonicAlignment.searchBatch: item %d must have at least one token and frames >="
+              + " tokens (every token needs a frame), but has %d frames for %d tokens",
+          b,
+          frameLengths[b],
+          tokenLengths[b]);
     }
     Threads.parallelRange(
         batch,
