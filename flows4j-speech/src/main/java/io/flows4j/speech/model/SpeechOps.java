@@ -6,6 +6,9 @@ import io.flows4j.tensor.Checks;
 import io.flows4j.tensor.Rng;
 import io.flows4j.tensor.Shape;
 import io.flows4j.tensor.Tensor;
+import io.flows4j.tensor.kernels.VectorMath;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The fused differentiable ops of the Glow-TTS model (Kim et al. 2020, "Glow-TTS: A Generative Flow
@@ -202,15 +205,16 @@ final class SpeechOps {
     float[] sd = sg.data();
     int n = h * len;
     for (int b = 0; b < batch; b++) {
-      int src = ao + b * 2 * n;
-      int dst = b * n;
-      for (int i = 0; i < n; i++) {
-        float tv = (float) Math.tanh(ad[src + i]);
-        float sv = (float) (1.0 / (1.0 + Math.exp(-ad[src + n + i])));
-        td[th.offset() + dst + i] = tv;
-        sd[sg.offset() + dst + i] = sv;
-        yd[y.offset() + dst + i] = tv * sv;
-      }
+      gatedRow(
+          ad,
+          ao + b * 2 * n,
+          n,
+          td,
+          th.offset() + b * n,
+          sd,
+          sg.offset() + b * n,
+          yd,
+          y.offset() + b * n);
     }
     return Tape.result(
         y,
@@ -237,6 +241,31 @@ final class SpeechOps {
         a);
   }
 
+  private static final VectorSpecies<Float> SPECIES = FloatVector.SPECIES_PREFERRED;
+
+  /**
+   * One row of the gated activation with {@link VectorMath}'s bit-reproducible tanh and sigmoid
+   * (their scalar twins in the tail give the same bits as a lane).
+   */
+  private static void gatedRow(
+      float[] a, int ao, int n, float[] t, int to, float[] s, int so, float[] y, int yo) {
+    int i = 0;
+    for (int bound = SPECIES.loopBound(n); i < bound; i += SPECIES.length()) {
+      FloatVector tv = VectorMath.tanh(FloatVector.fromArray(SPECIES, a, ao + i));
+      FloatVector sv = VectorMath.sigmoid(FloatVector.fromArray(SPECIES, a, ao + n + i));
+      tv.intoArray(t, to + i);
+      sv.intoArray(s, so + i);
+      tv.mul(sv).intoArray(y, yo + i);
+    }
+    for (; i < n; i++) {
+      float tv = VectorMath.tanh(a[ao + i]);
+      float sv = VectorMath.sigmoid(a[ao + n + i]);
+      t[to + i] = tv;
+      s[so + i] = sv;
+      y[yo + i] = tv * sv;
+    }
+  }
+
   /**
    * Inverted dropout: each element is kept with probability {@code 1 - p} and scaled by {@code 1 /
    * (1 - p)}, or set to zero. The identity (the same node) when {@code p == 0}.
@@ -255,13 +284,21 @@ final class SpeechOps {
     int n = x.value().size();
     Tensor keep = Tape.newValue(x.shape());
     Tensor y = Tape.newValue(x.shape());
-    float scale = (float) (1 / (1 - p));
     float[] kd = keep.data();
     float[] xd = x.value().data();
     int xo = x.value().offset();
     float[] yd = y.data();
+    // Four keep decisions per 64 random bits: an element is dropped when its 16-bit slice is
+    // below p * 2^16 (p is rounded to a multiple of 2^-16, far below any meaningful precision).
+    long threshold = Math.round(p * 65536);
+    float scale = (float) (65536.0 / (65536 - threshold));
+    long bits = 0;
     for (int i = 0; i < n; i++) {
-      float k = rng.nextUniform() < p ? 0f : scale;
+      if ((i & 3) == 0) {
+        bits = rng.nextLong();
+      }
+      float k = (bits & 0xFFFF) < threshold ? 0f : scale;
+      bits >>>= 16;
       kd[keep.offset() + i] = k;
       yd[y.offset() + i] = xd[xo + i] * k;
     }
