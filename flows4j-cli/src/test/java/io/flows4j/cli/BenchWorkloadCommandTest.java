@@ -97,6 +97,35 @@ class BenchWorkloadCommandTest {
   }
 
   @Test
+  void benchWithoutASubcommandRunsEveryWorkloadQuick() throws IOException {
+    Path data = dir.resolve("data");
+    Files.createDirectories(data.resolve("2d"));
+    Files.createDirectories(data.resolve("fmnist-pca32"));
+    CsvWriter.write(data.resolve("2d/moons-train.csv.gz"), ToyData.MOONS.generate(500, 1));
+    CsvWriter.write(data.resolve("2d/moons-test.csv.gz"), ToyData.MOONS.generate(200, 2));
+    float[][] rows = new float[600][32];
+    io.flows4j.tensor.Rng rng = new io.flows4j.tensor.Rng(3);
+    for (float[] r : rows) {
+      for (int j = 0; j < r.length; j++) {
+        r[j] = (float) rng.nextGaussian();
+      }
+    }
+    io.flows4j.data.Dataset pca = io.flows4j.data.Dataset.of(rows);
+    CsvWriter.write(data.resolve("fmnist-pca32/train.csv.gz"), pca.slice(0, 500));
+    CsvWriter.write(data.resolve("fmnist-pca32/test.csv.gz"), pca.slice(500, 600));
+    assertThat(run("bench", "--quick", "--threads", "1", "--data-dir", data.toString()))
+        .as(err.toString())
+        .isZero();
+    java.util.List<Map<String, Object>> lines =
+        out.toString().lines().map(FlatJson::parse).toList();
+    // W1: four models on the first set; W2: its quick runs; W3: three models.
+    assertThat(lines.stream().map(j -> j.get("workload")).distinct())
+        .containsExactly("W1", "W2", "W3");
+    assertThat(lines.stream().filter(j -> j.get("workload").equals("W1"))).hasSize(4);
+    assertThat(lines.stream().filter(j -> j.get("workload").equals("W3"))).hasSize(3);
+  }
+
+  @Test
   void missingFilesAreNamedBeforeAnyRun() throws IOException {
     Path data = Files.createDirectories(dir.resolve("empty-data"));
     assertThat(run("bench", "W1", "--quick", "--data-dir", data.toString())).isEqualTo(1);
