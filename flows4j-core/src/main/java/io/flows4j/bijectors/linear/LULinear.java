@@ -10,9 +10,7 @@ import io.flows4j.bijectors.Transformed;
 import io.flows4j.io.Json;
 import io.flows4j.nn.Module;
 import io.flows4j.tensor.Checks;
-import io.flows4j.tensor.Rng;
 import io.flows4j.tensor.Shape;
-import io.flows4j.tensor.StableMath;
 import io.flows4j.tensor.Tensor;
 import io.flows4j.tensor.kernels.Activation;
 
@@ -168,7 +166,12 @@ public final class LULinear extends Module implements Bijector {
         LuOps.solve(
             "LULinear.inverse",
             z,
-            bias.var(), lower.var(), upper.var(), rawDiagonal.var(), perm, MIN_DIAGONAL);
+            bias.var(),
+            lower.var(),
+            upper.var(),
+            rawDiagonal.var(),
+            perm,
+            MIN_DIAGONAL);
     Var ld = LuOps.logDet(rawDiagonal.var(), z.shape().dim(0), -1.0, MIN_DIAGONAL);
     return new Transformed(x, ld);
   }

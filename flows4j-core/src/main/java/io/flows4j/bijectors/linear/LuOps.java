@@ -37,7 +37,8 @@ public final class LuOps {
    * @param upper packed strictly upper entries of {@code U}
    * @param rawDiagonal unconstrained diagonal {@code r}, {@code s = softplus(r) + minDiagonal}
    */
-  public record Factorization(int[] permutation, float[] lower, float[] upper, float[] rawDiagonal) {}
+  public record Factorization(
+      int[] permutation, float[] lower, float[] upper, float[] rawDiagonal) {}
 
   /**
    * A random orthogonal matrix in LU form, Glow's initialisation of the invertible 1x1 convolution
@@ -257,9 +258,9 @@ public final class LuOps {
    *
    * @param raw unconstrained diagonal, shape {@code [D]}
    * @param batch number of rows
-   * @param sign {@code +1} for {@code W}, {@code -1} for {@code W^-1}; {@code +-positions} for
-   *     the same matrix applied at {@code positions} places per row (a 1x1 convolution over {@code
-   *     H W} pixels)
+   * @param sign {@code +1} for {@code W}, {@code -1} for {@code W^-1}; {@code +-positions} for the
+   *     same matrix applied at {@code positions} places per row (a 1x1 convolution over {@code H W}
+   *     pixels)
    * @return of shape {@code [batch]}
    */
   public static Var logDet(Var raw, int batch, double sign, double minDiagonal) {
