@@ -133,7 +133,9 @@ public final class Conv2d {
     Gemm gemm = Kernels.gemm();
     int tasks = Threads.tasksFor(g.batch, g.minSamplesPerTask());
     if (g.outputSide()) {
-      backwardOutputSide(gemm, g, tasks, x, weight, gradOut, gradX, gradWeight);
+      if (g.batch > 0) {
+        backwardOutputSide(gemm, g, tasks, x, weight, gradOut, gradX, gradWeight);
+      }
       return;
     }
     if (tasks <= 1) {

@@ -231,6 +231,21 @@ class Conv2dTest {
     }
   }
 
+  @Test
+  @DisplayName("an empty batch runs on both lowerings and leaves the weight gradient as it was")
+  void emptyBatch() {
+    for (int cout : new int[] {6, 2}) {
+      Tensor x = Tensor.zeros(0, 4, 3, 3);
+      Tensor w = random(231, cout, 4, 3, 3);
+      Tensor y = Tensor.zeros(0, cout, 3, 3);
+      Conv2d.forward(x, w, null, 1, y);
+      Tensor gw = random(232, cout, 4, 3, 3);
+      float[] before = gw.toArray();
+      Conv2d.backward(x, w, 1, Tensor.zeros(0, cout, 3, 3), Tensor.zeros(0, 4, 3, 3), gw, null);
+      assertThat(gw.toArray()).containsExactly(before);
+    }
+  }
+
   private static Tensor[] run(Tensor x, Tensor w, Tensor bias, int pad, Tensor r) {
     Tensor y = Tensor.zeros(Conv2d.outputShape(x.shape(), w.shape(), pad));
     Conv2d.forward(x, w, bias, pad, y);
