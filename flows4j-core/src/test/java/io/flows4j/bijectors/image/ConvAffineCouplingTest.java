@@ -3,7 +3,9 @@ package io.flows4j.bijectors.image;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.flows4j.autodiff.ArithmeticOps;
 import io.flows4j.autodiff.GradCheck;
+import io.flows4j.autodiff.Reductions;
 import io.flows4j.autodiff.ShapeOps;
 import io.flows4j.autodiff.Tape;
 import io.flows4j.autodiff.Var;
@@ -14,6 +16,7 @@ import io.flows4j.nn.Module;
 import io.flows4j.tensor.Rng;
 import io.flows4j.tensor.ShapeMismatchException;
 import io.flows4j.tensor.Tensor;
+import io.flows4j.tensor.Threads;
 import org.assertj.core.data.Offset;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -244,6 +247,43 @@ class ConvAffineCouplingTest {
           36,
           x,
           hb);
+    }
+  }
+
+  @Test
+  @DisplayName("the affine op split over 2 threads gives the 1-thread result bit for bit (seed 51)")
+  void affineSplitsOverThreads() {
+    Tensor x = GradCheck.uniform(51, -2, 2, 64, 4, 14, 14);
+    Tensor h = GradCheck.uniform(52, -3, 3, 64, 4, 14, 14);
+    Tensor gz = GradCheck.uniform(53, -1, 1, 64, 4, 14, 14);
+    int saved = Threads.count();
+    try {
+      Threads.setCount(2);
+      Tensor[] two = affineForwardBackward(x, h, gz);
+      Threads.setCount(1);
+      Tensor[] one = affineForwardBackward(x, h, gz);
+      for (int i = 0; i < one.length; i++) {
+        assertThat(two[i].toArray()).as("output %d", i).containsExactly(one[i].toArray());
+      }
+    } finally {
+      Threads.setCount(saved);
+    }
+  }
+
+  /** Value, log-det and the gradients of x and h of {@code sum(gz * z) + sum(logdet)}. */
+  private static Tensor[] affineForwardBackward(Tensor x, Tensor h, Tensor gz) {
+    try (Tape t = Tape.record()) {
+      Var xv = t.tracked(x);
+      Var hv = t.tracked(h);
+      Transformed f = ImageCouplingOps.affine("t", xv, hv, 2, 2, null, 5f, false);
+      Var loss =
+          ArithmeticOps.add(
+              Reductions.sum(ArithmeticOps.mul(f.value(), t.input(gz))),
+              Reductions.sum(f.logAbsDet()));
+      t.backward(loss);
+      return new Tensor[] {
+        f.value().value().copy(), f.logAbsDet().value().copy(), xv.grad().copy(), hv.grad().copy()
+      };
     }
   }
 
