@@ -115,6 +115,17 @@ class ConvOpsTest {
   }
 
   @Test
+  @DisplayName("conv2d: 3x3, padding 1, fewer outputs than inputs (output-side lowering); seed 346")
+  void conv2dOutputSide() {
+    GradCheck.check(
+        v -> ConvOps.conv2d(v[0], v[1], v[2], 1),
+        346,
+        GradCheck.uniform(347, -1, 1, 2, 5, 4, 3),
+        GradCheck.uniform(348, -1, 1, 2, 5, 3, 3),
+        GradCheck.uniform(349, -1, 1, 2));
+  }
+
+  @Test
   @DisplayName("conv2d: 1x1 without bias (the direct GEMM path); seed 351")
   void conv2dPointwise() {
     GradCheck.check(

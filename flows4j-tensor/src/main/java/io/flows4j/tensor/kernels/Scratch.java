@@ -19,7 +19,10 @@ final class Scratch {
   /** Per-task partial weight gradients, owned by the calling thread. */
   static final int PARTIALS = 3;
 
-  private static final int SLOTS = 4;
+  /** A rearranged copy of a weight, owned by the calling thread, read by every task. */
+  static final int REARRANGED_WEIGHT = 4;
+
+  private static final int SLOTS = 5;
   private static final ThreadLocal<float[][]> LOCAL =
       ThreadLocal.withInitial(() -> new float[SLOTS][0]);
 

@@ -59,7 +59,12 @@ class Conv2dTest {
             new Case("1x1 direct", 2, 4, 4, 3, 5, 1, 1, 0, true),
             new Case("1x1 pad 1", 1, 3, 3, 4, 2, 1, 1, 1, true),
             new Case("2x3 pad 1", 2, 2, 4, 5, 3, 2, 3, 1, false),
-            new Case("5x5 pad 2 on 3x3", 1, 2, 3, 3, 2, 5, 5, 2, true))
+            new Case("5x5 pad 2 on 3x3", 1, 2, 3, 3, 2, 5, 5, 2, true),
+            // Fewer output than input channels: the output-side lowering.
+            new Case("3x3 pad 1, 5 -> 2 channels", 2, 5, 4, 5, 2, 3, 3, 1, true),
+            new Case("2x3 pad 0, 4 -> 1 channel, no bias", 2, 4, 5, 4, 1, 2, 3, 0, false),
+            new Case("3x3 pad 2 (output larger), 3 -> 2", 1, 3, 3, 4, 2, 3, 3, 2, true),
+            new Case("5x5 pad 2 on 3x3, 3 -> 2", 1, 3, 3, 3, 2, 5, 5, 2, true))
         .map(Arguments::of);
   }
 
@@ -183,20 +188,27 @@ class Conv2dTest {
     return new double[][] {gx, gw, gb};
   }
 
-  @Test
-  @DisplayName("the batch split over 2 threads gives the 1-thread result; seed 221")
-  void parallelBatch() {
-    Case c = new Case("parallel", 4, 48, 16, 16, 48, 3, 3, 1, true);
+  static Stream<Arguments> parallelCases() {
+    return Stream.of(
+            new Case("48 -> 48 channels (im2col)", 4, 48, 16, 16, 48, 3, 3, 1, true),
+            new Case("64 -> 8 channels (output side)", 14, 64, 16, 16, 8, 3, 3, 1, true))
+        .map(Arguments::of);
+  }
+
+  @ParameterizedTest(name = "{0}, seed 221")
+  @MethodSource("parallelCases")
+  @DisplayName("the batch split over 2 threads gives the 1-thread result")
+  void parallelBatch(Case c) {
     long flops = 2L * c.cout * c.cin * c.kh * c.kw * c.outH() * c.outW();
     int perTask = (int) ((Conv2d.MIN_FLOPS_PER_TASK + flops - 1) / flops);
     int saved = Threads.count();
     try {
       Threads.setCount(2);
       assertThat(Threads.tasksFor(c.batch, perTask)).as("this case must split").isEqualTo(2);
-      Tensor x = random(221, 4, 48, 16, 16);
-      Tensor w = random(222, 48, 48, 3, 3);
-      Tensor bias = random(223, 48);
-      Tensor r = random(224, 4, 48, 16, 16);
+      Tensor x = random(221, c.batch, c.cin, c.h, c.w);
+      Tensor w = random(222, c.cout, c.cin, c.kh, c.kw);
+      Tensor bias = random(223, c.cout);
+      Tensor r = random(224, c.batch, c.cout, c.outH(), c.outW());
       Tensor[] two = run(x, w, bias, c.pad, r);
       Threads.setCount(1);
       Tensor[] one = run(x, w, bias, c.pad, r);
@@ -216,6 +228,21 @@ class Conv2dTest {
       }
     } finally {
       Threads.setCount(saved);
+    }
+  }
+
+  @Test
+  @DisplayName("an empty batch runs on both lowerings and leaves the weight gradient as it was")
+  void emptyBatch() {
+    for (int cout : new int[] {6, 2}) {
+      Tensor x = Tensor.zeros(0, 4, 3, 3);
+      Tensor w = random(231, cout, 4, 3, 3);
+      Tensor y = Tensor.zeros(0, cout, 3, 3);
+      Conv2d.forward(x, w, null, 1, y);
+      Tensor gw = random(232, cout, 4, 3, 3);
+      float[] before = gw.toArray();
+      Conv2d.backward(x, w, 1, Tensor.zeros(0, cout, 3, 3), Tensor.zeros(0, 4, 3, 3), gw, null);
+      assertThat(gw.toArray()).containsExactly(before);
     }
   }
 
