@@ -4,6 +4,8 @@ import io.flows4j.bijectors.autoregressive.MaskedAffineAutoregressive;
 import io.flows4j.bijectors.coupling.AdditiveCoupling;
 import io.flows4j.bijectors.coupling.AffineCoupling;
 import io.flows4j.bijectors.coupling.SplineCoupling;
+import io.flows4j.bijectors.image.MultiScale;
+import io.flows4j.bijectors.image.Squeeze;
 import io.flows4j.bijectors.linear.LULinear;
 import io.flows4j.bijectors.linear.Permutation;
 import io.flows4j.bijectors.lowrank.Planar;
@@ -49,6 +51,8 @@ public final class BijectorRegistry {
     register(Radial.TYPE, Radial::fromSpec);
     register(Sylvester.TYPE, Sylvester::fromSpec);
     register(InvertibleResidualBlock.TYPE, InvertibleResidualBlock::fromSpec);
+    register(Squeeze.TYPE, Squeeze::fromSpec);
+    register(MultiScale.TYPE, MultiScale::fromSpec);
   }
 
   private BijectorRegistry() {}
