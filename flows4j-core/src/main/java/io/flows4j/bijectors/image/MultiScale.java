@@ -43,9 +43,11 @@ import java.util.List;
  * base make an ordinary {@link io.flows4j.flows.Flow} (or, with a conditional base, a {@link
  * io.flows4j.flows.ConditionalFlow}).
  *
- * <p><b>Shapes.</b> {@link #forward} accepts images {@code [B, C, H, W]} or the same images
- * flattened row-major, {@code [B, C H W]} (the rows of a data set); it returns {@code [B, D]}.
- * {@link #inverse} takes {@code [B, D]} and returns images {@code [B, C, H, W]}.
+ * <p><b>Shapes.</b> The data side is the image flattened row-major, {@code [B, C H W]} (the rows of
+ * a data set, as {@link io.flows4j.data.Images} reads them), so that the flow fits every table-based
+ * tool (training, model files, encode and decode): {@link #forward} takes {@code [B, C H W]} (or,
+ * for convenience, images {@code [B, C, H, W]}) and returns {@code [B, D]}; {@link #inverse} takes
+ * {@code [B, D]} and returns {@code [B, C H W]}, which {@code reshape(B, C, H, W)} views as images.
  *
  * <p><b>Context.</b> When some levels are conditional (all on the same number of context features
  * {@code C}), this is a conditional family on {@code C} like a {@link io.flows4j.bijectors.Chain}:
@@ -223,7 +225,8 @@ public final class MultiScale extends Module implements Bijector, ConditionalBij
    * @param z of shape {@code [B, C H W]}
    * @param c of shape {@code [B, C_ctx]} or {@code [1, C_ctx]}; {@code null} when no level is
    *     conditional
-   * @return images of shape {@code [B, C, H, W]} and {@code log|det dx/dz|} of shape {@code [B]}
+   * @return images flattened, of shape {@code [B, C H W]}, and {@code log|det dx/dz|} of shape
+   *     {@code [B]}
    * @throws io.flows4j.tensor.ShapeMismatchException if {@code z} is not {@code [B, C H W]}
    * @throws IllegalArgumentException if a context is missing or not wanted
    */
@@ -249,7 +252,7 @@ public final class MultiScale extends Module implements Bijector, ConditionalBij
       logAbsDet = logAbsDet == null ? t.logAbsDet() : ArithmeticOps.add(logAbsDet, t.logAbsDet());
       h = t.value();
     }
-    return new Transformed(h, logAbsDet);
+    return new Transformed(ShapeOps.reshape(h, b, image.size()), logAbsDet);
   }
 
   /** {@code [C H W]} for an input of {@code [C, H, W]} or {@code [C H W]}. */
