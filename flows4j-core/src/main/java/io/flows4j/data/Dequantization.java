@@ -13,8 +13,8 @@ import io.flows4j.tensor.Tensor;
  * density on them; adding noise {@code u ~ U[0, 1)^D} spreads each value over its unit cell. Two
  * equivalent scales are in use: {@code y = p + u} in {@code [0, 256)} (pixel units; what the image
  * models here are fitted to, with their first layer dividing by 256), and {@code x = (p + u) / 256}
- * in {@code [0, 1)} (the scale of BENCHMARKS.md's W4), related by {@code log p_Y(y) = log p_X(x) - D
- * ln 256}.
+ * in {@code [0, 1)} (the scale of BENCHMARKS.md's W4), related by {@code log p_Y(y) = log p_X(x) -
+ * D ln 256}.
  *
  * <p><b>Bits per dimension.</b> The probability that a density {@code p_X} on {@code [0, 1)^D}
  * gives the 8-bit image {@code p} is the mass of its cell, {@code P(p) = int_{[0,1)^D} p_X((p + u)
@@ -29,9 +29,9 @@ import io.flows4j.tensor.Tensor;
  * dequantized images, is an upper bound (in expectation over the noise) on the code length of the
  * 8-bit data; it is exact for a density that is constant on every cell.
  *
- * <p><b>Noise.</b> Training draws fresh noise for every minibatch ({@link #addUniform}).
- * Evaluation uses {@link #addFixed}: noise that is a fixed function of the image's pixel values,
- * so that evaluating the same images twice (or in chunks of another size) gives the same figure.
+ * <p><b>Noise.</b> Training draws fresh noise for every minibatch ({@link #addUniform}). Evaluation
+ * uses {@link #addFixed}: noise that is a fixed function of the image's pixel values, so that
+ * evaluating the same images twice (or in chunks of another size) gives the same figure.
  */
 public final class Dequantization {
   /** The number of levels of 8-bit data. */
@@ -120,14 +120,13 @@ public final class Dequantization {
 
   private static int requireColumns(String op, Tensor rows, int columns) {
     Checks.requireArgument(
-        rows.rank() == 2, "%s: rows must have shape [batch, columns], but was %s", op, rows.shape());
+        rows.rank() == 2,
+        "%s: rows must have shape [batch, columns], but was %s",
+        op,
+        rows.shape());
     int c = rows.shape().dim(1);
     Checks.requireArgument(
-        columns >= 1 && columns <= c,
-        "%s: columns must be in [1, %d], but was %d",
-        op,
-        c,
-        columns);
+        columns >= 1 && columns <= c, "%s: columns must be in [1, %d], but was %d", op, c, columns);
     return c;
   }
 }

@@ -88,7 +88,14 @@ public record Images(Dataset pixels, int channels, int height, int width) {
       int[] y = IdxReader.read(labels).labels();
       if (y.length != x.count()) {
         throw new DataFormatException(
-            images + " has " + x.count() + " images, but " + labels + " has " + y.length + " labels");
+            images
+                + " has "
+                + x.count()
+                + " images, but "
+                + labels
+                + " has "
+                + y.length
+                + " labels");
       }
       d = d.withLabels(y);
     }
@@ -112,7 +119,8 @@ public record Images(Dataset pixels, int channels, int height, int width) {
               .sorted()
               .toList();
     } catch (IOException e) {
-      throw new UncheckedIOException(folder + ": cannot list the folder (" + e.getMessage() + ")", e);
+      throw new UncheckedIOException(
+          folder + ": cannot list the folder (" + e.getMessage() + ")", e);
     }
     if (files.isEmpty()) {
       throw new DataFormatException(folder + ": the folder holds no .png file");
@@ -144,8 +152,7 @@ public record Images(Dataset pixels, int channels, int height, int width) {
       }
       pixels(img, c, values, i * c * h * w);
     }
-    return new Images(
-        new Dataset(values, files.size(), Names.defaults(c * h * w), null), c, h, w);
+    return new Images(new Dataset(values, files.size(), Names.defaults(c * h * w), null), c, h, w);
   }
 
   /**

@@ -15,23 +15,23 @@ import java.util.List;
 
 /**
  * Flows over 8-bit images: the multi-scale architectures of Dinh, Sohl-Dickstein and Bengio 2017
- * ("Density estimation using Real NVP", section 3.6) and Kingma and Dhariwal 2018 ("Glow"), with the
- * pre-processing of dequantized pixels and a learned diagonal Gaussian base per level.
+ * ("Density estimation using Real NVP", section 3.6) and Kingma and Dhariwal 2018 ("Glow"), with
+ * the pre-processing of dequantized pixels and a learned diagonal Gaussian base per level.
  *
  * <p><b>Data and density.</b> The flows take rows of dequantized pixel values {@code y = p + u} in
  * {@code [0, 256)} (images flattened row-major, see {@link io.flows4j.data.Images}); their first
  * layer divides by 256 ({@code x = y / 256}, log-det {@code -D ln 256}), optionally followed by the
  * logit pre-transform {@code logit(a + (1 - 2a) x)} with {@code a = }{@value #LOGIT_ALPHA} ({@link
  * Logit}, with its exact log-det), then the {@link MultiScale} transform. So {@code log p(y)} is an
- * exact density of the dequantized data, its mean NLL over {@code D} values gives bits per dimension
- * as {@code NLL / (D ln 2)}, and samples come out in pixel units.
+ * exact density of the dequantized data, its mean NLL over {@code D} values gives bits per
+ * dimension as {@code NLL / (D ln 2)}, and samples come out in pixel units.
  *
  * <p><b>Base.</b> A {@link DiagonalGaussian} over the flat latent vector, with a learned mean and
  * log-scale per element: since the latent vector is the concatenation of the levels' factored-out
  * tensors, this is exactly the product of one learned diagonal Gaussian per level, {@code log p(z)
  * = sum_l log p_l(z_l)}. The class-conditional variant takes the mean and log-scale of every
- * element from a linear map of the context (a one-hot label), a {@link
- * ConditionalDiagonalGaussian} with no hidden layer that starts as {@code N(0, I)} for every label.
+ * element from a linear map of the context (a one-hot label), a {@link ConditionalDiagonalGaussian}
+ * with no hidden layer that starts as {@code N(0, I)} for every label.
  */
 public final class ImageFlows {
   /** The logit pre-transform's {@code a} (RealNVP's, section 4.1 of Dinh et al. 2017). */
@@ -67,7 +67,13 @@ public final class ImageFlows {
    *     by {@code 2^levels}
    */
   public static MultiScale glowArchitecture(
-      int channels, int height, int width, int levels, int stepsPerLevel, StepFactory step, long seed) {
+      int channels,
+      int height,
+      int width,
+      int levels,
+      int stepsPerLevel,
+      StepFactory step,
+      long seed) {
     requireDivisible("ImageFlows.glowArchitecture", height, width, levels);
     Checks.requirePositive(stepsPerLevel, "ImageFlows.glowArchitecture", "stepsPerLevel");
     List<Bijector> built = new ArrayList<>(levels);
@@ -159,14 +165,13 @@ public final class ImageFlows {
         "ImageFlows.flow: the transform takes a context of %d features; use conditionalFlow",
         transform.contextFeatures());
     int d = transform.latentSize();
-    return new Flow(
-        Bijectors.chain(preprocessing(d, logit), transform), new DiagonalGaussian(d));
+    return new Flow(Bijectors.chain(preprocessing(d, logit), transform), new DiagonalGaussian(d));
   }
 
   /**
    * The class-conditional flow: the base's mean and log-scale are a linear map of the context (a
-   * one-hot label of {@code classes} features), and the transform's conditional layers, if any, take
-   * the same context.
+   * one-hot label of {@code classes} features), and the transform's conditional layers, if any,
+   * take the same context.
    *
    * @param transform the multi-scale transform (conditional on {@code classes} features or not)
    * @param logit whether to apply the logit pre-transform

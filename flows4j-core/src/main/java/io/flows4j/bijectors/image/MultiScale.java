@@ -44,10 +44,11 @@ import java.util.List;
  * io.flows4j.flows.ConditionalFlow}).
  *
  * <p><b>Shapes.</b> The data side is the image flattened row-major, {@code [B, C H W]} (the rows of
- * a data set, as {@link io.flows4j.data.Images} reads them), so that the flow fits every table-based
- * tool (training, model files, encode and decode): {@link #forward} takes {@code [B, C H W]} (or,
- * for convenience, images {@code [B, C, H, W]}) and returns {@code [B, D]}; {@link #inverse} takes
- * {@code [B, D]} and returns {@code [B, C H W]}, which {@code reshape(B, C, H, W)} views as images.
+ * a data set, as {@link io.flows4j.data.Images} reads them), so that the flow fits every
+ * table-based tool (training, model files, encode and decode): {@link #forward} takes {@code [B, C
+ * H W]} (or, for convenience, images {@code [B, C, H, W]}) and returns {@code [B, D]}; {@link
+ * #inverse} takes {@code [B, D]} and returns {@code [B, C H W]}, which {@code reshape(B, C, H, W)}
+ * views as images.
  *
  * <p><b>Context.</b> When some levels are conditional (all on the same number of context features
  * {@code C}), this is a conditional family on {@code C} like a {@link io.flows4j.bijectors.Chain}:

@@ -19,7 +19,7 @@ import io.flows4j.nn.Module;
  * half of the channels conditions the second through one 3x3 convolution, {@code y2 = x2
  * exp(tanh(a)) + b}, {@code (a, b) = conv(x1)}.
  */
-final class TestCoupling extends Module implements Bijector {
+public final class TestCoupling extends Module implements Bijector {
   static final String TYPE = "test-channel-coupling";
 
   static {
@@ -30,7 +30,7 @@ final class TestCoupling extends Module implements Bijector {
   private final long seed;
   private final Conv2d net;
 
-  TestCoupling(int channels, long seed) {
+  public TestCoupling(int channels, long seed) {
     this.channels = channels;
     this.seed = seed;
     this.net = registerModule("net", new Conv2d(channels / 2, channels, 3, 1, true, seed));
