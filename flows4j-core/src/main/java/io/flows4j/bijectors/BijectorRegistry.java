@@ -4,6 +4,8 @@ import io.flows4j.bijectors.autoregressive.MaskedAffineAutoregressive;
 import io.flows4j.bijectors.coupling.AdditiveCoupling;
 import io.flows4j.bijectors.coupling.AffineCoupling;
 import io.flows4j.bijectors.coupling.SplineCoupling;
+import io.flows4j.bijectors.image.ConvAffineCoupling;
+import io.flows4j.bijectors.image.InvertibleConv1x1;
 import io.flows4j.bijectors.image.MultiScale;
 import io.flows4j.bijectors.image.Squeeze;
 import io.flows4j.bijectors.linear.LULinear;
@@ -51,6 +53,8 @@ public final class BijectorRegistry {
     register(Radial.TYPE, Radial::fromSpec);
     register(Sylvester.TYPE, Sylvester::fromSpec);
     register(InvertibleResidualBlock.TYPE, InvertibleResidualBlock::fromSpec);
+    register(InvertibleConv1x1.TYPE, InvertibleConv1x1::fromSpec);
+    register(ConvAffineCoupling.TYPE, ConvAffineCoupling::fromSpec);
     register(Squeeze.TYPE, Squeeze::fromSpec);
     register(MultiScale.TYPE, MultiScale::fromSpec);
   }

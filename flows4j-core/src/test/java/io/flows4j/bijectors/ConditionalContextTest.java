@@ -33,6 +33,7 @@ public abstract class ConditionalContextTest {
   /** The same family built without context. */
   protected abstract Bijector createUnconditional(long seed);
 
+  /** Elements per input row (for an image layer, {@code C H W}; see {@link #input}). */
   protected abstract int features();
 
   protected abstract int context();
@@ -46,7 +47,10 @@ public abstract class ConditionalContextTest {
     return all;
   }
 
-  /** Test inputs; standard normal by default. */
+  /**
+   * Test inputs, {@code [rows, features()]} standard normal by default; an image layer overrides
+   * this to give {@code [rows, C, H, W]}.
+   */
   protected Tensor input(long seed, int rows) {
     return normal(seed, rows, features());
   }
@@ -82,10 +86,16 @@ public abstract class ConditionalContextTest {
       Tensor f2 = b.forward(t.input(x), t.input(c2)).value().value().copy();
       Tensor i1 = b.inverse(t.input(x), t.input(c1)).value().value().copy();
       Tensor i2 = b.inverse(t.input(x), t.input(c2)).value().value().copy();
+      // Flat indices within a row, so image layers ([rows, C, H, W]) are checked the same way.
+      int d = features();
       for (int r = 0; r < ROWS; r++) {
         for (int j : contextDependentFeatures()) {
-          assertThat(f1.get(r, j)).as("forward row %d feature %d", r, j).isNotEqualTo(f2.get(r, j));
-          assertThat(i1.get(r, j)).as("inverse row %d feature %d", r, j).isNotEqualTo(i2.get(r, j));
+          assertThat(f1.getFlat(r * d + j))
+              .as("forward row %d feature %d", r, j)
+              .isNotEqualTo(f2.getFlat(r * d + j));
+          assertThat(i1.getFlat(r * d + j))
+              .as("inverse row %d feature %d", r, j)
+              .isNotEqualTo(i2.getFlat(r * d + j));
         }
       }
     }
@@ -159,9 +169,10 @@ public abstract class ConditionalContextTest {
       for (int i = 0; i < c0.size(); i++) {
         Tensor plus = c0.copy();
         Tensor minus = c0.copy();
-        plus.setFlat(i, c0.getFlat(i) + (float) FD_STEP);
-        minus.setFlat(i, c0.getFlat(i) - (float) FD_STEP);
-        double fd = (loss(b, x, plus, forward) - loss(b, x, minus, forward)) / (2 * FD_STEP);
+        double step = contextFdStep();
+        plus.setFlat(i, c0.getFlat(i) + (float) step);
+        minus.setFlat(i, c0.getFlat(i) - (float) step);
+        double fd = (loss(b, x, plus, forward) - loss(b, x, minus, forward)) / (2 * step);
         assertThat((double) grad.getFlat(i))
             .as("%s, context element %d", forward ? "forward" : "inverse", i)
             .isCloseTo(fd, org.assertj.core.data.Offset.offset(FD_TOL * Math.max(1, Math.abs(fd))));
@@ -171,6 +182,16 @@ public abstract class ConditionalContextTest {
 
   /** Step of the central differences in the context. */
   private static final double FD_STEP = 1e-2;
+
+  /**
+   * The central-difference step in the context, {@link #FD_STEP} by default. A layer whose
+   * conditioner has many ReLU units per row (a convolutional network, one unit per channel and
+   * pixel) overrides it with a smaller one: a step of {@code 1e-2} then often moves some
+   * pre-activation across its kink, and the difference quotient is no longer the derivative.
+   */
+  protected double contextFdStep() {
+    return FD_STEP;
+  }
 
   /** Tolerance of the context gradient against central differences of a float32 loss. */
   private static final double FD_TOL = 2e-2;

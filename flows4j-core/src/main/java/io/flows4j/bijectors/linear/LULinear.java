@@ -10,9 +10,7 @@ import io.flows4j.bijectors.Transformed;
 import io.flows4j.io.Json;
 import io.flows4j.nn.Module;
 import io.flows4j.tensor.Checks;
-import io.flows4j.tensor.Rng;
 import io.flows4j.tensor.Shape;
-import io.flows4j.tensor.StableMath;
 import io.flows4j.tensor.Tensor;
 import io.flows4j.tensor.kernels.Activation;
 
@@ -103,84 +101,17 @@ public final class LULinear extends Module implements Bijector {
    */
   public static LULinear randomRotation(int features, long seed) {
     Checks.requirePositive(features, "LULinear", "features");
-    int d = features;
-    double[][] q = orthogonal(d, new Rng(seed));
-    // Doolittle with partial pivoting: rows piv[i] of Q = row i of L U.
-    int[] piv = new int[d];
-    for (int i = 0; i < d; i++) {
-      piv[i] = i;
-    }
-    for (int c = 0; c < d; c++) {
-      int p = c;
-      for (int r = c + 1; r < d; r++) {
-        if (Math.abs(q[r][c]) > Math.abs(q[p][c])) {
-          p = r;
-        }
-      }
-      double[] t = q[c];
-      q[c] = q[p];
-      q[p] = t;
-      int ti = piv[c];
-      piv[c] = piv[p];
-      piv[p] = ti;
-      for (int r = c + 1; r < d; r++) {
-        q[r][c] /= q[c][c];
-        for (int k = c + 1; k < d; k++) {
-          q[r][k] -= q[r][c] * q[c][k];
-        }
-      }
-    }
-    LULinear layer = new LULinear(piv);
-    Tensor lo = layer.lower.value();
-    Tensor up = layer.upper.value();
-    Tensor raw = layer.rawDiagonal.value();
-    for (int i = 0; i < d; i++) {
-      for (int j = 0; j < i; j++) {
-        lo.setFlat(LuOps.lowerIndex(i, j), (float) q[i][j]);
-      }
-      for (int j = i + 1; j < d; j++) {
-        // Column j of Q is multiplied by sign(u_jj), so U's column j is too.
-        up.setFlat(LuOps.upperIndex(d, i, j), (float) (q[i][j] * Math.signum(q[j][j])));
-      }
-      raw.setFlat(i, rawFor(Math.abs(q[i][i])));
-    }
+    LuOps.Factorization f = LuOps.randomRotation(features, seed, MIN_DIAGONAL);
+    LULinear layer = new LULinear(f.permutation());
+    layer.lower.value().copyFrom(Tensor.wrap(f.lower(), f.lower().length));
+    layer.upper.value().copyFrom(Tensor.wrap(f.upper(), f.upper().length));
+    layer.rawDiagonal.value().copyFrom(Tensor.wrap(f.rawDiagonal(), f.rawDiagonal().length));
     return layer;
   }
 
   /** The raw diagonal value giving the diagonal {@code s} (at least just above the floor). */
   private static float rawFor(double s) {
-    double above = Math.max(s - MIN_DIAGONAL, 1e-6);
-    return (float) StableMath.softplusInverse(above);
-  }
-
-  /** A {@code d x d} orthogonal matrix: modified Gram-Schmidt on the columns of a Gaussian one. */
-  private static double[][] orthogonal(int d, Rng rng) {
-    double[][] a = new double[d][d];
-    for (int i = 0; i < d; i++) {
-      for (int j = 0; j < d; j++) {
-        a[i][j] = rng.nextGaussian();
-      }
-    }
-    for (int j = 0; j < d; j++) {
-      for (int k = 0; k < j; k++) {
-        double dot = 0;
-        for (int i = 0; i < d; i++) {
-          dot += a[i][k] * a[i][j];
-        }
-        for (int i = 0; i < d; i++) {
-          a[i][j] -= dot * a[i][k];
-        }
-      }
-      double norm = 0;
-      for (int i = 0; i < d; i++) {
-        norm += a[i][j] * a[i][j];
-      }
-      norm = Math.sqrt(norm);
-      for (int i = 0; i < d; i++) {
-        a[i][j] /= norm;
-      }
-    }
-    return a;
+    return LuOps.rawFor(s, MIN_DIAGONAL);
   }
 
   /** Number of features {@code D}. */
@@ -232,7 +163,15 @@ public final class LULinear extends Module implements Bijector {
   public Transformed inverse(Var z) {
     requireInput("LULinear.inverse", z);
     Var x =
-        LuOps.solve(z, bias.var(), lower.var(), upper.var(), rawDiagonal.var(), perm, MIN_DIAGONAL);
+        LuOps.solve(
+            "LULinear.inverse",
+            z,
+            bias.var(),
+            lower.var(),
+            upper.var(),
+            rawDiagonal.var(),
+            perm,
+            MIN_DIAGONAL);
     Var ld = LuOps.logDet(rawDiagonal.var(), z.shape().dim(0), -1.0, MIN_DIAGONAL);
     return new Transformed(x, ld);
   }

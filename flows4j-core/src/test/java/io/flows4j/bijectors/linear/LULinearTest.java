@@ -169,7 +169,9 @@ class LULinearTest extends BijectorContractTest {
     Tensor upper = GradCheck.uniform(74, -0.5, 0.5, 6);
     Tensor raw = GradCheck.uniform(75, 0, 2, 4);
     GradCheck.check(
-        v -> LuOps.solve(v[0], v[1], v[2], v[3], v[4], perm, LULinear.MIN_DIAGONAL),
+        v ->
+            LuOps.solve(
+                "LULinear.inverse", v[0], v[1], v[2], v[3], v[4], perm, LULinear.MIN_DIAGONAL),
         76,
         z,
         bias,

@@ -1,0 +1,40 @@
+package io.flows4j.bijectors.image;
+
+import io.flows4j.autodiff.Var;
+import io.flows4j.bijectors.Bijector;
+import io.flows4j.bijectors.BijectorContractTest;
+import io.flows4j.tensor.Rng;
+import io.flows4j.tensor.Shape;
+import io.flows4j.tensor.Tensor;
+
+/**
+ * The contract on a conditional image coupling (checkerboard, parity 1, [batch, 2, 4, 4]) bound to
+ * a context with one row per input row.
+ */
+class ConditionalConvAffineCouplingTest extends BijectorContractTest {
+  static final int CONTEXT = 3;
+
+  @Override
+  protected Bijector create(long seed) {
+    ConvAffineCoupling b =
+        ImageLayers.conditionalAffineCoupling(2, 8, ImageMask.CHECKERBOARD, 1, CONTEXT, seed);
+    perturb(b, seed, 0.3);
+    Tensor c = new Rng(seed + 7).fillNormal(Tensor.zeros(BATCH, CONTEXT), 0, 1);
+    return b.given(Var.constant(c));
+  }
+
+  @Override
+  protected Shape eventShape() {
+    return Shape.of(2, 4, 4);
+  }
+
+  @Override
+  protected Structure structure() {
+    return Structure.COUPLING;
+  }
+
+  @Override
+  protected int[] identityFeatures() {
+    return ConvAffineCouplingContract.conditioningElements(ImageMask.CHECKERBOARD, 1, 2, 4, 4);
+  }
+}
