@@ -1,9 +1,12 @@
 package io.flows4j.flows;
 
+import io.flows4j.bijectors.ActNorm;
 import io.flows4j.bijectors.Bijector;
 import io.flows4j.bijectors.Bijectors;
 import io.flows4j.bijectors.Logit;
 import io.flows4j.bijectors.Standardization;
+import io.flows4j.bijectors.image.ImageLayers;
+import io.flows4j.bijectors.image.ImageMask;
 import io.flows4j.bijectors.image.MultiScale;
 import io.flows4j.bijectors.image.Squeeze;
 import io.flows4j.distributions.ConditionalDiagonalGaussian;
@@ -135,6 +138,115 @@ public final class ImageFlows {
       built.add(Bijectors.chain(layers));
     }
     return new MultiScale(channels, height, width, built);
+  }
+
+  /**
+   * The Glow transform (Kingma and Dhariwal 2018): {@code levels} levels of a squeeze and {@code
+   * stepsPerLevel} steps, each step ActNorm, an invertible 1x1 convolution (LU) and an affine
+   * coupling with a conv 3x3 - 1x1 - 3x3 network of {@code hidden} channels whose last layer starts
+   * at zero (channel mask, the conditioning half alternating from step to step); half of the
+   * channels factored out after every level but the last.
+   *
+   * @param levels {@code L >= 1}
+   * @param stepsPerLevel {@code K >= 1}
+   * @param hidden hidden channels of the coupling networks
+   * @param channels {@code C} of the images
+   * @param height {@code H}, divisible by {@code 2^L}
+   * @param width {@code W}, divisible by {@code 2^L}
+   * @param classes context features of the couplings (a one-hot label), 0 for none
+   * @param seed seed of the initial weights
+   * @throws IllegalArgumentException if a size is out of range
+   */
+  public static MultiScale glowTransform(
+      int levels,
+      int stepsPerLevel,
+      int hidden,
+      int channels,
+      int height,
+      int width,
+      int classes,
+      long seed) {
+    Checks.requireNonNegative(classes, "ImageFlows.glowTransform", "classes");
+    return glowArchitecture(
+        channels,
+        height,
+        width,
+        levels,
+        stepsPerLevel,
+        (c, i, s) ->
+            Bijectors.chain(
+                new ActNorm(c),
+                ImageLayers.invertibleConv1x1(c, s),
+                coupling(c, hidden, ImageMask.CHANNEL, i % 2, classes, s ^ COUPLING_SEED_MIX)),
+        seed);
+  }
+
+  /**
+   * The Glow flow over dequantized pixel rows without the logit pre-transform (as in the Glow
+   * paper, whose first layers see the pixels on a linear scale): {@link #glowTransform} with a
+   * learned diagonal Gaussian base per level.
+   *
+   * @see #glowTransform
+   */
+  public static Flow glow(
+      int levels, int stepsPerLevel, int hidden, int channels, int height, int width, long seed) {
+    return flow(
+        glowTransform(levels, stepsPerLevel, hidden, channels, height, width, 0, seed), false);
+  }
+
+  /**
+   * The multi-scale RealNVP transform (Dinh et al. 2017, section 3.6): in every level but the last,
+   * three checkerboard couplings, a squeeze, three channel couplings, then half of the channels
+   * factored out; the last level is four checkerboard couplings. Every coupling is preceded by an
+   * ActNorm, which stands in for the paper's batch normalization (the same per-channel affine map,
+   * with statistics fixed after the first batch instead of running ones); the masks alternate. The
+   * coupling networks are conv 3x3 - 1x1 - 3x3 of {@code hidden} channels, last layer zero.
+   *
+   * @param levels {@code L >= 1}
+   * @param hidden hidden channels of the coupling networks
+   * @param channels {@code C}
+   * @param height {@code H}, divisible by {@code 2^(L-1)}
+   * @param width {@code W}, divisible by {@code 2^(L-1)}
+   * @param classes context features of the couplings (a one-hot label), 0 for none
+   * @param seed seed of the initial weights
+   * @throws IllegalArgumentException if a size is out of range
+   */
+  public static MultiScale realNvpTransform(
+      int levels, int hidden, int channels, int height, int width, int classes, long seed) {
+    Checks.requireNonNegative(classes, "ImageFlows.realNvpTransform", "classes");
+    return realNvpArchitecture(
+        channels,
+        height,
+        width,
+        levels,
+        (c, i, s) ->
+            Bijectors.chain(
+                new ActNorm(c), coupling(c, hidden, ImageMask.CHECKERBOARD, i % 2, classes, s)),
+        (c, i, s) ->
+            Bijectors.chain(
+                new ActNorm(c), coupling(c, hidden, ImageMask.CHANNEL, i % 2, classes, s)),
+        seed);
+  }
+
+  /**
+   * The multi-scale RealNVP flow over dequantized pixel rows, with the logit pre-transform of the
+   * paper ({@code a = }{@value #LOGIT_ALPHA}) and a learned diagonal Gaussian base per level.
+   *
+   * @see #realNvpTransform
+   */
+  public static Flow realNvp(
+      int levels, int hidden, int channels, int height, int width, long seed) {
+    return flow(realNvpTransform(levels, hidden, channels, height, width, 0, seed), true);
+  }
+
+  /** Mixed into a step's seed for its coupling, so that it differs from the 1x1 convolution's. */
+  private static final long COUPLING_SEED_MIX = 0x5DEECE66DL;
+
+  private static Bijector coupling(
+      int channels, int hidden, ImageMask mask, int parity, int classes, long seed) {
+    return classes == 0
+        ? ImageLayers.affineCoupling(channels, hidden, mask, parity, seed)
+        : ImageLayers.conditionalAffineCoupling(channels, hidden, mask, parity, classes, seed);
   }
 
   /**
