@@ -20,6 +20,7 @@ import picocli.CommandLine.ParameterException;
       BenchWorkloadCommand.W1.class,
       BenchWorkloadCommand.W2.class,
       BenchWorkloadCommand.W3.class,
+      BenchImageCommand.class,
       BenchGemmCommand.class,
       BenchMlpCommand.class,
       BenchNoveltyCommand.class
@@ -31,6 +32,6 @@ final class BenchCommand implements Runnable {
   public void run() {
     throw new ParameterException(
         spec.commandLine(),
-        "bench needs a benchmark: W1, W2, W3, gemm, mlp or novelty (see 'flows4j bench --help')");
+        "bench needs a benchmark: W1, W2, W3, W4, gemm, mlp or novelty (see 'flows4j bench --help')");
   }
 }
