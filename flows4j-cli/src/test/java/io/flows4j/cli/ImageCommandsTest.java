@@ -143,4 +143,26 @@ class ImageCommandsTest {
     String[] missing = result("fit --images", dir.resolve("nope"), "--flow glow --out", model);
     assertThat(missing[2].strip()).startsWith("error:").contains("nope");
   }
+
+  @Test
+  @DisplayName("bench W4 --quick prints one JSON line with the protocol's fields")
+  void benchW4Quick() throws IOException {
+    Path data = Files.createDirectories(dir.resolve("data/fashion-mnist"));
+    Files.copy(dir.resolve("train-x"), data.resolve("train-images-idx3-ubyte.gz"));
+    Files.copy(dir.resolve("test-x"), data.resolve("t10k-images-idx3-ubyte.gz"));
+    String[] r = result("bench W4 --quick --steps 2 --threads 1 --data-dir", dir.resolve("data"));
+    assertThat(r[0]).as(r[2]).isEqualTo("0");
+    String[] lines = r[1].lines().toArray(String[]::new);
+    assertThat(lines).hasSize(1);
+    assertThat(FlatJson.parse(lines[0]))
+        .containsEntry("workload", "W4")
+        .containsKeys(
+            "sec_per_step_median",
+            "test_bpd",
+            "peak_rss_mb",
+            "test_nll_nats",
+            "flop_per_step",
+            "efficiency",
+            "nonfinite_steps");
+  }
 }
