@@ -9,7 +9,8 @@ import picocli.CommandLine.ParameterException;
     name = "bench",
     mixinStandardHelpOptions = true,
     description = {
-      "Benchmarks: the density workloads W1 and W3 and the variational-inference workload W2 of"
+      "Benchmarks: the density workloads W1 and W3, the variational-inference workload W2 and"
+          + " the image workload W4 of"
           + " BENCHMARKS.md, novelty detection on Fashion-MNIST (novelty), and the compute engine"
           + " (gemm, mlp). Each case prints one JSON line on standard output; progress goes to"
           + " standard error.",

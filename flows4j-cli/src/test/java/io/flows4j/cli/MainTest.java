@@ -66,7 +66,7 @@ class MainTest {
         "bench mlp --threads two | --threads must be a whole number >= 1, but was 'two'",
         "bench gemm --n 64,0 | --n must be >= 1, but was 0",
         "--threads 1,2 | --threads takes one value for 'flows4j', but was 1,2",
-        "bench | bench needs a benchmark: W1, W2, W3, gemm, mlp or novelty (see 'flows4j bench --help')",
+        "bench | bench needs a benchmark: W1, W2, W3, W4, gemm, mlp or novelty (see 'flows4j bench --help')",
         "bench mlp --sizes S,XL | Invalid value for option '--sizes' (SIZE[,SIZE...]): expected"
             + " one of [S, M, L] (case-insensitive) but was 'XL'",
         "--no-such-option | Unknown option: '--no-such-option'",
