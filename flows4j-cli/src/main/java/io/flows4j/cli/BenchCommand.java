@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code flows4j bench}: every workload of BENCHMARKS.md in turn (W1-W3), or one group of
+ * {@code flows4j bench}: every workload of BENCHMARKS.md in turn (W1-W4), or one group of
  * benchmarks through a subcommand.
  */
 @Command(
@@ -17,10 +17,10 @@ import picocli.CommandLine.Option;
     mixinStandardHelpOptions = true,
     sortOptions = false,
     description = {
-      "Benchmarks. Without a subcommand: every workload of BENCHMARKS.md in turn (W1, W2, W3),"
+      "Benchmarks. Without a subcommand: every workload of BENCHMARKS.md in turn (W1, W2, W3, W4),"
           + " exactly as specified there, one JSON line per run on standard output (--quick: a"
           + " short version of each, a smoke test). Subcommands run one workload or group: the"
-          + " density workloads W1 and W3, the variational-inference workload W2, novelty"
+          + " density workloads W1 and W3, the variational-inference workload W2, the image workload W4, novelty"
           + " detection on Fashion-MNIST (novelty), the compute engine (gemm, mlp); 'bench report'"
           + " turns the JSON lines into the table of docs/benchmarks.md.",
       "efficiency = (FLOP / (116 GFLOP/s x threads)) / time, the fraction of the reference"
@@ -30,6 +30,7 @@ import picocli.CommandLine.Option;
       BenchWorkloadCommand.W1.class,
       BenchWorkloadCommand.W2.class,
       BenchWorkloadCommand.W3.class,
+      BenchImageCommand.class,
       BenchGemmCommand.class,
       BenchMlpCommand.class,
       BenchNoveltyCommand.class,
@@ -37,10 +38,10 @@ import picocli.CommandLine.Option;
     })
 final class BenchCommand implements Callable<Integer>, AcceptsThreadList {
   /** The workloads that {@code bench} without a subcommand runs, in order. */
-  static final List<String> WORKLOADS = List.of("W1", "W2", "W3");
+  static final List<String> WORKLOADS = List.of("W1", "W2", "W3", "W4");
 
   /** The workloads that read the data folder. */
-  static final List<String> WITH_DATA = List.of("W1", "W3");
+  static final List<String> WITH_DATA = List.of("W1", "W3", "W4");
 
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 

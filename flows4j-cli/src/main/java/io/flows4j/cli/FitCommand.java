@@ -46,12 +46,37 @@ import picocli.CommandLine.Option;
 final class FitCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
-  @Option(
-      names = "--data",
-      required = true,
-      paramLabel = "TRAIN.csv",
-      description = "Training data.")
+  @Option(names = "--data", paramLabel = "TRAIN.csv", description = "Training data (or --images).")
   Path data;
+
+  @Option(
+      names = "--images",
+      paramLabel = "IDX|DIR",
+      description =
+          "Fit a multi-scale image flow (--flow glow or realnvp) to 8-bit images: an IDX file"
+              + " (gzipped or not) or a folder of PNGs of one size. Pixels are dequantized (p +"
+              + " u, u ~ U[0,1), fresh per batch); the test figures are in bits per dimension.")
+  Path images;
+
+  @Option(
+      names = "--labels",
+      paramLabel = "IDX",
+      description =
+          "With an IDX --images file: its labels; the model becomes class-conditional (context"
+              + " 'label', e.g. sample --context label=3).")
+  Path labels;
+
+  @Option(
+      names = "--levels",
+      paramLabel = "L",
+      description = "Image flows: levels of the multi-scale architecture (default: 2).")
+  Integer levels;
+
+  @Option(
+      names = "--steps-per-level",
+      paramLabel = "K",
+      description = "Image flows, glow: steps per level (default: 8).")
+  Integer stepsPerLevel;
 
   @Option(
       names = "--test",
@@ -97,7 +122,7 @@ final class FitCommand implements Callable<Integer> {
       paramLabel = "KIND",
       description =
           "Architecture: realnvp, maf, nsf, nsf-ar, nice, planar, radial, sylvester or residual"
-              + " (default: ${DEFAULT-VALUE}).",
+              + " (default: ${DEFAULT-VALUE}); with --images glow or realnvp (multi-scale).",
       defaultValue = "realnvp")
   String flow;
 
@@ -186,6 +211,16 @@ final class FitCommand implements Callable<Integer> {
   public Integer call() {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (images != null) {
+      return ImageFit.run(this, stdout, err);
+    }
+    if (data == null) {
+      throw new IllegalArgumentException("give the training data with --data (or --images)");
+    }
+    if (labels != null || levels != null || stepsPerLevel != null) {
+      throw new IllegalArgumentException(
+          "--labels, --levels and --steps-per-level are for image flows; give --images");
+    }
     FlowChoice kind = FlowChoice.byName(flow);
     int[] widths = FlowChoice.parseHidden(hidden);
     int k = layers != null ? layers : kind.defaultLayers();

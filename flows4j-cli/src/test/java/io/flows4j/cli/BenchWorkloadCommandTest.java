@@ -113,16 +113,34 @@ class BenchWorkloadCommandTest {
     io.flows4j.data.Dataset pca = io.flows4j.data.Dataset.of(rows);
     CsvWriter.write(data.resolve("fmnist-pca32/train.csv.gz"), pca.slice(0, 500));
     CsvWriter.write(data.resolve("fmnist-pca32/test.csv.gz"), pca.slice(500, 600));
+    Files.createDirectories(data.resolve("fashion-mnist"));
+    images(data.resolve("fashion-mnist/train-images-idx3-ubyte.gz"), 300, rng);
+    images(data.resolve("fashion-mnist/t10k-images-idx3-ubyte.gz"), 100, rng);
     assertThat(run("bench", "--quick", "--threads", "1", "--data-dir", data.toString()))
         .as(err.toString())
         .isZero();
     java.util.List<Map<String, Object>> lines =
         out.toString().lines().map(FlatJson::parse).toList();
-    // W1: four models on the first set; W2: its quick runs; W3: three models.
+    // W1: four models on the first set; W2: its quick runs; W3: three models; W4: Glow.
     assertThat(lines.stream().map(j -> j.get("workload")).distinct())
-        .containsExactly("W1", "W2", "W3");
+        .containsExactly("W1", "W2", "W3", "W4");
     assertThat(lines.stream().filter(j -> j.get("workload").equals("W1"))).hasSize(4);
     assertThat(lines.stream().filter(j -> j.get("workload").equals("W3"))).hasSize(3);
+  }
+
+  /** An IDX3 image file (magic 0x803, count, 28, 28, bytes), gzipped, of random pixels. */
+  private static void images(Path file, int n, io.flows4j.tensor.Rng rng) throws IOException {
+    try (java.io.DataOutputStream out =
+        new java.io.DataOutputStream(
+            new java.util.zip.GZIPOutputStream(Files.newOutputStream(file)))) {
+      out.writeInt(0x803);
+      out.writeInt(n);
+      out.writeInt(28);
+      out.writeInt(28);
+      for (int i = 0; i < n * 28 * 28; i++) {
+        out.writeByte(rng.nextInt(256));
+      }
+    }
   }
 
   @Test

@@ -6,6 +6,8 @@ import io.flows4j.bijectors.coupling.AffineCoupling;
 import io.flows4j.bijectors.coupling.SplineCoupling;
 import io.flows4j.bijectors.image.ConvAffineCoupling;
 import io.flows4j.bijectors.image.InvertibleConv1x1;
+import io.flows4j.bijectors.image.MultiScale;
+import io.flows4j.bijectors.image.Squeeze;
 import io.flows4j.bijectors.linear.LULinear;
 import io.flows4j.bijectors.linear.Permutation;
 import io.flows4j.bijectors.lowrank.Planar;
@@ -53,6 +55,8 @@ public final class BijectorRegistry {
     register(InvertibleResidualBlock.TYPE, InvertibleResidualBlock::fromSpec);
     register(InvertibleConv1x1.TYPE, InvertibleConv1x1::fromSpec);
     register(ConvAffineCoupling.TYPE, ConvAffineCoupling::fromSpec);
+    register(Squeeze.TYPE, Squeeze::fromSpec);
+    register(MultiScale.TYPE, MultiScale::fromSpec);
   }
 
   private BijectorRegistry() {}

@@ -116,4 +116,21 @@ public interface BatchDensity {
       }
     };
   }
+
+  /**
+   * 8-bit data (images) modelled after uniform dequantization: rows hold pixel values {@code p in
+   * 0..255} in their data columns, and {@code model} is given {@code y = p + u}, {@code u ~ U[0,
+   * 1)} per value, with fresh noise for every minibatch in training mode and, in evaluation mode,
+   * noise that is a fixed function of each image ({@link io.flows4j.data.Dequantization#addFixed}),
+   * so that validation figures repeat. The log-density is that of {@code y}; its mean NLL over
+   * {@code D} values per row gives the bits per dimension of the 8-bit data, {@code NLL / (D ln 2)}
+   * ({@link io.flows4j.data.Dequantization#bitsPerDimOfPixels}). Train with input noise 0.
+   *
+   * @param model the model of {@code y} (for images, a flow whose first layer divides by 256)
+   * @param seed seed of the training noise
+   */
+  static BatchDensity dequantized(BatchDensity model, long seed) {
+    Checks.requireArgument(model != null, "Trainer: model must not be null");
+    return new DequantizedDensity(model, seed);
+  }
 }

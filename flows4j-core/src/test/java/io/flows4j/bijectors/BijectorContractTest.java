@@ -67,6 +67,14 @@ public abstract class BijectorContractTest {
   /** The shape of one input event, e.g. {@code [3]}. */
   protected abstract Shape eventShape();
 
+  /**
+   * The shape of one latent event: the input's by default; a layer that rearranges its input (a
+   * squeeze, a multi-scale flow) gives its own, of the same number of elements.
+   */
+  protected Shape latentEventShape() {
+    return eventShape();
+  }
+
   /** The Jacobian structure the layer guarantees; dense by default. */
   protected Structure structure() {
     return Structure.DENSE;
@@ -107,7 +115,7 @@ public abstract class BijectorContractTest {
 
   /** Test inputs in the latent space; standard normal by default. */
   protected Tensor latent(long seed) {
-    return new Rng(seed + 1).fillNormal(Tensor.zeros(batchShape(BATCH)), 0, 1);
+    return new Rng(seed + 1).fillNormal(Tensor.zeros(batchShape(latentEventShape(), BATCH)), 0, 1);
   }
 
   /** Sets every parameter to small random values, so zero-initialised layers are not trivial. */
@@ -124,7 +132,11 @@ public abstract class BijectorContractTest {
   }
 
   private Shape batchShape(int n) {
-    int[] e = eventShape().dims();
+    return batchShape(eventShape(), n);
+  }
+
+  private static Shape batchShape(Shape event, int n) {
+    int[] e = event.dims();
     int[] d = new int[e.length + 1];
     d[0] = n;
     System.arraycopy(e, 0, d, 1, e.length);
@@ -148,8 +160,10 @@ public abstract class BijectorContractTest {
   void shapes() {
     Bijector b = create(SEED);
     Tensor x = input(SEED);
+    assertThat(latentEventShape().size()).isEqualTo(eventShape().size());
+    assertThat(b.forwardEventShape(eventShape())).isEqualTo(latentEventShape());
     Transformed f = forward(b, x);
-    assertThat(f.value().shape()).isEqualTo(batchShape(BATCH));
+    assertThat(f.value().shape()).isEqualTo(batchShape(latentEventShape(), BATCH));
     assertThat(f.logAbsDet().shape()).isEqualTo(Shape.of(BATCH));
     Transformed g = inverse(b, latent(SEED));
     assertThat(g.value().shape()).isEqualTo(batchShape(BATCH));
@@ -256,17 +270,18 @@ public abstract class BijectorContractTest {
     for (int i = 0; i < x.size(); i++) {
       x.setFlat(i, rng.nextUniform() < 0.5 ? -EXTREME : EXTREME);
     }
+    Tensor z = x.reshape(batchShape(latentEventShape(), BATCH));
     for (boolean fwd : new boolean[] {true, false}) {
       if (!extremeInputsInDomain(fwd)) {
         assertThatThrownBy(
                 () -> {
-                  Transformed unused = fwd ? forward(b, x) : inverse(b, x);
+                  Transformed unused = fwd ? forward(b, x) : inverse(b, z);
                 })
             .as("%s of +-1e3, outside its domain", fwd ? "forward" : "inverse")
             .isInstanceOf(InputOutsideDomainException.class);
         continue;
       }
-      Transformed t = fwd ? forward(b, x) : inverse(b, x);
+      Transformed t = fwd ? forward(b, x) : inverse(b, z);
       assertFinite(t.value().value(), (fwd ? "forward" : "inverse") + " value at +-1e3");
       assertFinite(t.logAbsDet().value(), (fwd ? "forward" : "inverse") + " log-det at +-1e3");
     }
@@ -279,7 +294,7 @@ public abstract class BijectorContractTest {
     if (!(b instanceof Module m) || m.parameters().isEmpty()) {
       return;
     }
-    Flow flow = new Flow(b, new StandardNormal(eventShape().dims()));
+    Flow flow = new Flow(b, new StandardNormal(latentEventShape().dims()));
     flow.zeroGrad();
     try (Tape tape = Tape.record()) {
       Var lp = flow.logProb(tape.input(input(SEED)));
@@ -300,13 +315,13 @@ public abstract class BijectorContractTest {
   @DisplayName("spec + saved state rebuild a bijector with identical log-density")
   void saveAndLoadReproduceLogProb() {
     Bijector b = create(SEED);
-    Flow flow = new Flow(b, new StandardNormal(eventShape().dims()));
+    Flow flow = new Flow(b, new StandardNormal(latentEventShape().dims()));
     Tensor x = input(SEED);
     Tensor expected = flow.logProb(x);
     Json.Obj spec = Json.parse(b.spec().write()) instanceof Json.Obj o ? o : null;
     assertThat(spec).isNotNull();
     Bijector rebuilt = BijectorRegistry.build(spec);
-    Flow other = new Flow(rebuilt, new StandardNormal(eventShape().dims()));
+    Flow other = new Flow(rebuilt, new StandardNormal(latentEventShape().dims()));
     other.loadStateDict(flow.stateDict());
     if (b instanceof Module m && !m.isTraining()) {
       // The mode is not part of the saved state; compare like with like.
