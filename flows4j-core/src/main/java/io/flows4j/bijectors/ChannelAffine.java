@@ -306,15 +306,19 @@ final class ChannelAffine {
     void run(int task, int from, int to);
   }
 
-  /** The number of tasks for {@code n} items with at least {@code grain} each (at least 1). */
+  /**
+   * The number of tasks for {@code n} items with at least {@code grain} each (at least 1), not
+   * depending on the thread count, so that the per-task sums give the same bits on any number of
+   * threads ({@link Threads#reductionTasks}).
+   */
   static int taskCount(int n, int grain) {
-    return Math.max(1, Threads.tasksFor(n, grain));
+    return Math.max(1, Threads.reductionTasks(n, grain));
   }
 
   /**
    * Runs {@code body} over {@code [0, n)} in exactly {@code tasks} contiguous ranges, telling each
-   * its task number, so that per-task partial sums can be combined afterwards in task order (a
-   * result that depends on the thread count only through rounding).
+   * its task number, so that per-task partial sums can be combined afterwards in task order (with
+   * {@link #taskCount}, the same result on any number of threads).
    */
   static void splitTasks(int n, int tasks, TaskBody body) {
     Threads.runSplit(

@@ -125,7 +125,9 @@ public final class Conv1d {
       return;
     }
     Gemm gemm = Kernels.gemm();
-    int tasks = Threads.tasksFor(g.batch, g.minSamplesPerTask());
+    // Ranges independent of the thread count: the weight gradient's sum order, and so its bits,
+    // are the same on any number of threads.
+    int tasks = Threads.reductionTasks(g.batch, g.minSamplesPerTask());
     if (tasks <= 1) {
       for (int b = 0; b < g.batch; b++) {
         backwardSample(gemm, g, b, x, weight, mask, gradOut, gradX, gradWeight);

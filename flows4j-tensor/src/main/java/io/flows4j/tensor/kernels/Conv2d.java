@@ -130,7 +130,9 @@ public final class Conv2d {
       return;
     }
     Gemm gemm = Kernels.gemm();
-    int tasks = Threads.tasksFor(g.batch, g.minSamplesPerTask());
+    // Ranges independent of the thread count: the weight gradient's sum order, and so its bits,
+    // are the same on any number of threads.
+    int tasks = Threads.reductionTasks(g.batch, g.minSamplesPerTask());
     if (g.outputSide()) {
       if (g.batch > 0) {
         backwardOutputSide(gemm, g, tasks, x, weight, gradOut, gradX, gradWeight);

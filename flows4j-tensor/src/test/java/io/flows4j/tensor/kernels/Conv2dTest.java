@@ -197,7 +197,7 @@ class Conv2dTest {
 
   @ParameterizedTest(name = "{0}, seed 221")
   @MethodSource("parallelCases")
-  @DisplayName("the batch split over 2 threads gives the 1-thread result")
+  @DisplayName("the batch split over 2 and 3 threads gives the 1-thread result, bit for bit")
   void parallelBatch(Case c) {
     long flops = 2L * c.cout * c.cin * c.kh * c.kw * c.outH() * c.outW();
     int perTask = (int) ((Conv2d.MIN_FLOPS_PER_TASK + flops - 1) / flops);
@@ -212,6 +212,17 @@ class Conv2dTest {
       Tensor[] two = run(x, w, bias, c.pad, r);
       Threads.setCount(1);
       Tensor[] one = run(x, w, bias, c.pad, r);
+      Threads.setCount(3);
+      Tensor[] three = run(x, w, bias, c.pad, r);
+      for (int i = 0; i < 4; i++) {
+        // The reductions are cut into ranges that do not depend on the thread count.
+        assertThat(two[i].toArray())
+            .as("2 threads = 1 thread, output %d", i)
+            .isEqualTo(one[i].toArray());
+        assertThat(three[i].toArray())
+            .as("3 threads = 1 thread, output %d", i)
+            .isEqualTo(one[i].toArray());
+      }
       double[] xd = toDouble(x);
       double[] wd = toDouble(w);
       double[] bd = toDouble(bias);
