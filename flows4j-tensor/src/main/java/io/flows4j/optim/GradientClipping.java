@@ -99,7 +99,7 @@ public final class GradientClipping {
         float abs = Math.abs(v);
         if (abs > largest) {
           largest = abs;
-        } else if (v != v) {
+        } else if (Float.isNaN(v)) {
           nan = true;
         }
         // Written as two comparisons so that NaN passes through untouched.
