@@ -435,8 +435,8 @@ public final class SpeechTrainer {
     return new NonFiniteTrainingException(message, (int) Math.min(Integer.MAX_VALUE, step), null);
   }
 
-  /** The utterances at {@code indexes} as one padded batch. */
-  static SpeechBatch batchOf(List<Utterance> utterances, int[] indexes) {
+  /** The utterances at {@code indexes} (into {@code utterances}) as one padded batch. */
+  public static SpeechBatch batchOf(List<Utterance> utterances, int[] indexes) {
     List<int[]> tokens = new ArrayList<>(indexes.length);
     List<Tensor> mels = new ArrayList<>(indexes.length);
     for (int i : indexes) {
