@@ -11,8 +11,9 @@ import java.util.Optional;
 /**
  * The trained model that ships with flows4j: a classpath resource of this module, so that it is in
  * every build of the command-line jar and {@code speak} works on a fresh clone without training. It
- * is produced by {@code speech train} writing straight to {@link #SOURCE_PATH} (the command and its
- * figures are in {@code docs/benchmarks.md}).
+ * is a model file written by {@code speech train}, copied to {@link #SOURCE_PATH} (not trained
+ * there: the checkpoint written beside it would end up in the jar); the command is in {@code
+ * docs/design-notes.md}.
  */
 public final class ShippedModel {
   /** The model's classpath resource. */
