@@ -52,6 +52,22 @@ final class DataRoot {
             + "); give their folder with --data-dir");
   }
 
+  /**
+   * The first file {@code relative} (e.g. {@code shared/speech/wer.sh}) found in the parent of the
+   * repository root or the working directory, or one of their parents.
+   */
+  static java.util.Optional<Path> findShared(String relative) {
+    for (Path start : defaultStarts()) {
+      for (Path dir = start.toAbsolutePath().normalize(); dir != null; dir = dir.getParent()) {
+        Path candidate = dir.resolve(relative);
+        if (Files.isRegularFile(candidate)) {
+          return java.util.Optional.of(candidate);
+        }
+      }
+    }
+    return java.util.Optional.empty();
+  }
+
   /** The parent of the repository root (from where the classes were loaded), then the cwd. */
   private static List<Path> defaultStarts() {
     List<Path> starts = new ArrayList<>();

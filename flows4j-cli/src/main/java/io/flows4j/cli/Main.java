@@ -30,7 +30,9 @@ import picocli.CommandLine.ParameterException;
       EncodeCommand.Decode.class,
       InfoCommand.class,
       PlotCommand.class,
-      BenchCommand.class
+      BenchCommand.class,
+      SpeakCommand.class,
+      SpeechCommand.class
     })
 public final class Main implements Runnable {
 

@@ -127,8 +127,13 @@ public final class SafeTensors {
     return decode(Files.readAllBytes(file), file.toString());
   }
 
-  /** The bytes of a file holding {@code tensors} and {@code metadata}. */
-  static byte[] encode(Map<String, Tensor> tensors, Map<String, String> metadata) {
+  /**
+   * The bytes of a file holding {@code tensors} and {@code metadata}, exactly what {@link #write}
+   * writes (for writers that stream the file themselves, e.g. through an atomic-file helper).
+   *
+   * @throws IllegalArgumentException for an invalid or reserved tensor name
+   */
+  public static byte[] encode(Map<String, Tensor> tensors, Map<String, String> metadata) {
     Map<String, Json> meta = new LinkedHashMap<>();
     for (Map.Entry<String, String> e : metadata.entrySet()) {
       if (!e.getKey().equals(CRC_KEY)) {

@@ -71,6 +71,49 @@ public final class GradientClipping {
   }
 
   /**
+   * Clips every gradient element to {@code [-clip, clip]} (PyTorch's {@code
+   * torch.nn.utils.clip_grad_value_}, the clipping of the Glow-TTS recipe). NaN elements are left
+   * as they are, so a caller can still see them.
+   *
+   * @param clip the largest absolute value allowed, finite and {@code > 0}
+   * @return the largest absolute gradient element before clipping ({@code NaN} if an element is
+   *     NaN, 0 for an empty list)
+   * @throws IllegalArgumentException if {@code clip} is not finite and {@code > 0}
+   */
+  public static double clipGradValue(List<Parameter> parameters, double clip) {
+    Checks.requireArgument(
+        parameters != null, "GradientClipping.clipGradValue: parameters must not be null");
+    Checks.requireArgument(
+        clip > 0 && Double.isFinite(clip),
+        "GradientClipping.clipGradValue: clip must be finite and > 0, but was %s",
+        clip);
+    float c = (float) clip;
+    float largest = 0f;
+    boolean nan = false;
+    for (Parameter p : parameters) {
+      Tensor g = p.grad();
+      float[] a = g.data();
+      int end = g.offset() + g.size();
+      for (int i = g.offset(); i < end; i++) {
+        float v = a[i];
+        float abs = Math.abs(v);
+        if (abs > largest) {
+          largest = abs;
+        } else if (Float.isNaN(v)) {
+          nan = true;
+        }
+        // Written as two comparisons so that NaN passes through untouched.
+        if (v > c) {
+          a[i] = c;
+        } else if (v < -c) {
+          a[i] = -c;
+        }
+      }
+    }
+    return nan ? Double.NaN : largest;
+  }
+
+  /**
    * Sum of squares in double with four accumulators, so the additions do not wait on each other.
    */
   private static double sumOfSquares(Tensor t) {

@@ -92,4 +92,41 @@ class GradientClippingTest {
     assertThatThrownBy(() -> GradientClipping.clipGradNorm(params(36), Double.NaN))
         .hasMessage("GradientClipping.clipGradNorm: maxNorm must be > 0, but was NaN");
   }
+
+  @Test
+  @DisplayName("value clipping clamps each element to [-clip, clip] and returns max |g| (seed 33)")
+  void clipsValues() {
+    List<Parameter> ps = params(33);
+    float[][] before = {ps.get(0).grad().toArray(), ps.get(1).grad().toArray()};
+    double largest = 0;
+    for (float[] g : before) {
+      for (float v : g) {
+        largest = Math.max(largest, Math.abs(v));
+      }
+    }
+    double clip = largest / 3;
+    assertThat(GradientClipping.clipGradValue(ps, clip)).isEqualTo((double) (float) largest);
+    for (int k = 0; k < 2; k++) {
+      for (int i = 0; i < before[k].length; i++) {
+        float expected = (float) Math.max(-clip, Math.min(clip, before[k][i]));
+        assertThat(ps.get(k).grad().getFlat(i)).isEqualTo(expected);
+      }
+    }
+  }
+
+  @Test
+  @DisplayName("value clipping reports NaN and infinity, keeps NaN, refuses a bad clip")
+  void valueClippingNonFinite() {
+    List<Parameter> ps = params(34);
+    ps.get(1).grad().setFlat(2, Float.NaN);
+    assertThat(GradientClipping.clipGradValue(ps, 1)).isNaN();
+    assertThat(ps.get(1).grad().getFlat(2)).isNaN();
+    List<Parameter> qs = params(35);
+    qs.get(0).grad().setFlat(0, Float.NEGATIVE_INFINITY);
+    assertThat(GradientClipping.clipGradValue(qs, 1)).isInfinite();
+    assertThat(qs.get(0).grad().getFlat(0)).isEqualTo(-1f);
+    assertThatThrownBy(() -> GradientClipping.clipGradValue(qs, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("GradientClipping.clipGradValue: clip must be finite and > 0, but was 0.0");
+  }
 }

@@ -15,14 +15,14 @@ import io.flows4j.tensor.kernels.Activation;
  * <p>Input {@code [batch, H, tokens]} (the encoder's hidden states, detached by the caller), output
  * {@code [batch, 1, tokens]}, zero at padding.
  */
-final class DurationPredictor extends Module {
+final class DurationPredictor extends Module implements DropoutSource {
   private final double dropout;
   private final Conv1d conv1;
   private final ChannelLayerNorm norm1;
   private final Conv1d conv2;
   private final ChannelLayerNorm norm2;
   private final Conv1d projection;
-  private final Rng rng;
+  private Rng rng;
 
   DurationPredictor(int inChannels, int channels, int kernelSize, double dropout, long seed) {
     this.dropout = dropout;
@@ -56,5 +56,10 @@ final class DurationPredictor extends Module {
   private Var block(Conv1d conv, ChannelLayerNorm norm, Var x, Tensor mask) {
     Var h = norm.forward(MathOps.activation(conv.forward(x, mask), Activation.RELU));
     return isTraining() ? SpeechOps.dropout(h, dropout, rng) : h;
+  }
+
+  @Override
+  public void reseedDropout(long seed) {
+    this.rng = new Rng(seed ^ 0xC2B2AE3D27D4EB4FL);
   }
 }

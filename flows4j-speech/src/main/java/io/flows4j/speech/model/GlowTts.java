@@ -285,6 +285,26 @@ public final class GlowTts extends Module {
     }
   }
 
+  /**
+   * Restarts every dropout stream of the model from {@code seed} (each module's stream from {@code
+   * seed} mixed with its path in the module tree). A trainer that calls this before every step with
+   * a seed derived from the step number makes each step's dropout masks independent of the steps
+   * before it, so that a run resumed from a checkpoint continues exactly as the uninterrupted run.
+   */
+  public void reseedDropout(long seed) {
+    reseed(this, "", seed);
+  }
+
+  private static void reseed(Module m, String path, long seed) {
+    if (m instanceof DropoutSource d) {
+      // The path's hash is spread over the long so that neighbouring paths get distant seeds.
+      d.reseedDropout(seed ^ (path.hashCode() * 0x9E3779B97F4A7C15L));
+    }
+    for (Map.Entry<String, Module> e : m.children().entrySet()) {
+      reseed(e.getValue(), path.isEmpty() ? e.getKey() : path + "." + e.getKey(), seed);
+    }
+  }
+
   /** The flow decoder as a bijector on {@code [batch, melChannels, even frames]}. */
   SequenceBijector decoder() {
     return decoder;

@@ -28,14 +28,14 @@ import java.util.SplittableRandom;
  * <p>This is the convolution variant of issue 8's comparison; the self-attention variant of the
  * kit's reference model is not implemented yet.
  */
-final class TextEncoder extends Module {
+final class TextEncoder extends Module implements DropoutSource {
   private final int hidden;
   private final double dropout;
   private final Parameter embedding;
   private final Conv1d[] convs;
   private final ChannelLayerNorm[] norms;
   private final Conv1d projection;
-  private final Rng rng;
+  private Rng rng;
 
   /** The encoder's outputs. */
   record Output(Var hidden, Var mean) {}
@@ -91,5 +91,10 @@ final class TextEncoder extends Module {
     x = SpeechOps.mask(x, mask);
     Var mu = SpeechOps.mask(projection.forward(x, null), mask);
     return new Output(x, mu);
+  }
+
+  @Override
+  public void reseedDropout(long seed) {
+    this.rng = new Rng(seed ^ 0x9E3779B97F4A7C15L);
   }
 }

@@ -26,13 +26,13 @@ import io.flows4j.tensor.Tensor;
  * <p>Input {@code [batch, inChannels, length]}, output {@code [batch, H, length]}; masked positions
  * neither contribute nor receive values.
  */
-final class WaveNet extends Module {
+final class WaveNet extends Module implements DropoutSource {
   private final int hidden;
   private final double dropout;
   private final Conv1d start;
   private final Conv1d[] in;
   private final Conv1d[] res;
-  private final Rng rng;
+  private Rng rng;
 
   /**
    * Creates the network.
@@ -120,5 +120,10 @@ final class WaveNet extends Module {
       }
     }
     return skip;
+  }
+
+  @Override
+  public void reseedDropout(long seed) {
+    this.rng = new Rng(seed ^ 0x5DEECE66DL);
   }
 }
