@@ -55,7 +55,10 @@ class BenchReportTest {
           "{\"workload\":\"W2\",\"model\":\"planar\",\"dataset\":\"U1\",\"threads\":1,"
               + "\"sec_per_step_median\":0.0009,\"kl_nats\":0.0385,\"peak_rss_mb\":150}",
           "{\"workload\":\"W4\",\"model\":\"glow\",\"dataset\":\"fashion-mnist\",\"threads\":1,"
-              + "\"sec_per_step_median\":0.6,\"test_bpd\":4.5,\"peak_rss_mb\":900}");
+              + "\"sec_per_step_median\":0.6,\"test_bpd\":4.5,\"test_nll_nats\":-1900,"
+              + "\"peak_rss_mb\":900}",
+          "{\"workload\":\"W1\",\"model\":\"residual\",\"dataset\":\"moons\",\"threads\":1,"
+              + "\"sec_per_step_median\":0.0065,\"test_nll_nats\":2.5,\"peak_rss_mb\":180}");
 
   @Test
   @DisplayName("peers come from the marked tables only, keyed by workload, model and data")
@@ -87,7 +90,7 @@ class BenchReportTest {
             "| W1 | maf | moons | 0.00056 | 0.0004 | 0.54 | 0.0196 normflows | 35.0x |"
                 + " 2.447 NLL | 2.443 zuko | 300 |");
     assertThat(rows.get(3)).startsWith("| W1 | residual | moons | 0.0065 | — | — |");
-    assertThat(rows.get(3)).contains("| 8.9x |", "| 3.799 normflows |");
+    assertThat(rows.get(3)).contains("| 8.9x |", "| 3.799 normflows |", "| 180 |");
     assertThat(rows.get(4)).contains("| 0.0385 KL | 0.03118 normflows |");
     assertThat(rows.get(5))
         .isEqualTo(
