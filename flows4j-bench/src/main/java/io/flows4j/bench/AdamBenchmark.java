@@ -29,6 +29,13 @@ import org.openjdk.jmh.annotations.Warmup;
  * One optimizer step over the parameters of 8 MLPs {@code 1 -> h -> h -> 23} (the W1 NSF
  * conditioners of BENCHMARKS.md; 46,264 parameters at {@code h = 64}), and the gradient norm over
  * the same parameters. Gradients are fixed random values.
+ *
+ * <p>Run it from the repository root ({@code scripts/jmh.sh} compiles the module and starts JMH on
+ * its class path):
+ *
+ * <pre>
+ * scripts/jmh.sh AdamBenchmark -p hidden=64 -p optimizer=adam
+ * </pre>
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)

@@ -2,6 +2,7 @@ package io.flows4j.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeFalse;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.flows4j.data.CsvWriter;
 import io.flows4j.speech.audio.Audio;
@@ -270,6 +271,20 @@ class SpeechCommandsTest {
                 + " --out model.flows4j' and pass --model model.flows4j"
                 + System.lineSeparator());
     assertThat(dir.resolve("none.wav")).doesNotExist();
+  }
+
+  @Test
+  @DisplayName("speak without --model uses the shipped model: a WAV of plausible length")
+  void shippedModelSpeaks() {
+    assumeTrue(ShippedModel.present(), "this build ships no model");
+    Path wav = dir.resolve("shipped.wav");
+    Run r = run("speak", new Whole("He sat down by a well."), "-o", wav, "--seed", "1");
+    assertThat(r.status()).as(r.err()).isZero();
+    Wav w = Audio.readWav(wav);
+    assertThat(w.sampleRate()).isEqualTo(22050);
+    // Six words: the corpus's utterances of that length last about 1.5 to 2.5 s; a model that
+    // predicts no sensible durations gives a fraction of that or several times it.
+    assertThat(w.seconds()).isBetween(0.8, 4.0);
   }
 
   @ParameterizedTest(name = "{0} -> {1}")
