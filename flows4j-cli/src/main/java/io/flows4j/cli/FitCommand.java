@@ -261,12 +261,7 @@ final class FitCommand implements Callable<Integer> {
         train.rows(),
         train.columns(),
         String.join(", ", train.columnNames()));
-    if (calibrationRows != null) {
-      err.printf(
-          Locale.ROOT,
-          "fit: %,d rows held out to calibrate the anomaly threshold%n",
-          calibrationRows.rows());
-    }
+    reportHoldOut(err, calibrationRows);
     err.flush();
 
     FittedModel model;
@@ -274,18 +269,9 @@ final class FitCommand implements Callable<Integer> {
       model = FittedModel.fit(f, train, null, standardize, config, listener);
     }
     if (calibrationRows != null) {
-      double p = contamination != null ? contamination : Calibration.DEFAULT_CONTAMINATION;
-      model = AnomalyScorer.calibrate(model, calibrationRows, p);
+      model = AnomalyScorer.calibrate(model, calibrationRows, contaminationOrDefault());
     }
-    model =
-        model.withMetadata(
-            Map.of(
-                "flows4j.preset",
-                kind.id(),
-                "flows4j.layers",
-                Integer.toString(k),
-                "flows4j.hidden",
-                hidden));
+    model = withPresetMetadata(model, kind, k);
     CommandIo.saveModel(model, out);
     TrainingResult r = model.trainingResult().orElseThrow();
     JsonLine line =
@@ -386,30 +372,18 @@ final class FitCommand implements Callable<Integer> {
         train.columns(),
         String.join(", ", train.columnNames()),
         enc.describe());
-    if (calibrationRows != null) {
-      err.printf(
-          Locale.ROOT,
-          "fit: %,d rows held out to calibrate the anomaly threshold%n",
-          calibrationRows.rows());
-    }
+    reportHoldOut(err, calibrationRows);
     err.flush();
     FittedModel model;
     try (ProgressListener listener = new ProgressListener(err)) {
       model = FittedModel.fitConditional(f, train, raw, enc, standardize, config, listener);
     }
     if (calibrationRows != null) {
-      double p = contamination != null ? contamination : Calibration.DEFAULT_CONTAMINATION;
-      model = AnomalyScorer.calibrate(model, calibrationRows, calibrationContext, p);
+      model =
+          AnomalyScorer.calibrate(
+              model, calibrationRows, calibrationContext, contaminationOrDefault());
     }
-    model =
-        model.withMetadata(
-            Map.of(
-                "flows4j.preset",
-                kind.id(),
-                "flows4j.layers",
-                Integer.toString(k),
-                "flows4j.hidden",
-                hidden));
+    model = withPresetMetadata(model, kind, k);
     CommandIo.saveModel(model, out);
     TrainingResult r = model.trainingResult().orElseThrow();
     JsonLine line =
@@ -445,6 +419,33 @@ final class FitCommand implements Callable<Integer> {
     stdout.println(line);
     stdout.flush();
     return 0;
+  }
+
+  /** The model with the preset, layer count and widths it was built with, for 'info'. */
+  private FittedModel withPresetMetadata(FittedModel model, FlowChoice kind, int k) {
+    return model.withMetadata(
+        Map.of(
+            "flows4j.preset",
+            kind.id(),
+            "flows4j.layers",
+            Integer.toString(k),
+            "flows4j.hidden",
+            hidden));
+  }
+
+  /** {@code --contamination}, or {@link Calibration#DEFAULT_CONTAMINATION} when not given. */
+  private double contaminationOrDefault() {
+    return contamination != null ? contamination : Calibration.DEFAULT_CONTAMINATION;
+  }
+
+  /** Says how many rows were held out for calibration, if any. */
+  private static void reportHoldOut(PrintWriter err, Dataset calibrationRows) {
+    if (calibrationRows != null) {
+      err.printf(
+          Locale.ROOT,
+          "fit: %,d rows held out to calibrate the anomaly threshold%n",
+          calibrationRows.rows());
+    }
   }
 
   /** The calibration's fields of the summary line, when the model has one. */
