@@ -250,6 +250,46 @@ final class DistributedTrainer {
   }
 
   /**
+   * The wall time of training jobs that do no model work, for the overhead of a step: each of
+   * {@code repeats} jobs broadcasts {@code floats} floats and aggregates one vector of {@code
+   * floats} sums per partition over {@code partitions} partitions, as a synchronous step does.
+   *
+   * @return the median time of one job, in seconds
+   */
+  static double jobOverhead(JavaSparkContext spark, int partitions, int floats, int repeats) {
+    List<Integer> ids = new ArrayList<>();
+    for (int p = 0; p < partitions; p++) {
+      ids.add(p);
+    }
+    JavaRDD<Integer> rdd = spark.parallelize(ids, partitions).cache();
+    rdd.count();
+    long[] nanos = new long[repeats];
+    try {
+      for (int r = 0; r < repeats; r++) {
+        long t0 = System.nanoTime();
+        Broadcast<float[]> b = spark.broadcast(new float[floats]);
+        rdd.mapPartitions(emptyTask(b))
+            .treeAggregate(new StepSum(), StepSum::merge, StepSum::merge, TREE_DEPTH);
+        b.destroy();
+        nanos[r] = System.nanoTime() - t0;
+      }
+    } finally {
+      rdd.unpersist(false);
+    }
+    Arrays.sort(nanos);
+    return nanos[repeats / 2] / 1e9;
+  }
+
+  private static FlatMapFunction<Iterator<Integer>, StepSum> emptyTask(Broadcast<float[]> state) {
+    return it -> {
+      StepSum s = new StepSum();
+      s.partialVector(state.value().length);
+      s.weight = 1;
+      return List.of(s).iterator();
+    };
+  }
+
+  /**
    * Trains the driver's model in place, from a checkpoint when {@code resume} is not null.
    *
    * @throws NonFiniteTrainingException if a loss or gradient is not finite; the message names the
@@ -352,7 +392,7 @@ final class DistributedTrainer {
             countJob(j0, s);
             long d0 = System.nanoTime();
             loss = s.nll / s.nllRows;
-            bound.setGradients(s.sum, 1.0 / s.weight);
+            bound.setGradients(s.total(), 1.0 / s.weight);
             norm =
                 config.maxGradNorm() > 0
                     ? GradientClipping.clipGradNorm(bound.parameters(), config.maxGradNorm())
@@ -385,10 +425,11 @@ final class DistributedTrainer {
             loss = s.nll / s.nllRows;
             norm = Double.NaN;
             int p = plan.layout.parameterFloats();
-            bound.setParameters(s.sum, 1.0 / s.weight);
-            float[] moments = new float[s.sum.length - p];
+            double[] total = s.total();
+            bound.setParameters(total, 1.0 / s.weight);
+            float[] moments = new float[total.length - p];
             for (int i = 0; i < moments.length; i++) {
-              moments[i] = (float) (s.sum[p + i] / s.weight);
+              moments[i] = (float) (total[p + i] / s.weight);
             }
             ParameterLayout.loadMoments(optimizer, step + k, moments);
             if (s.buffers != null) {

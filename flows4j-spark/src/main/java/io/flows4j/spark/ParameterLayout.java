@@ -224,7 +224,7 @@ final class ParameterLayout implements Serializable {
     }
 
     /** Adds {@code scale} times every parameter's gradient to {@code acc[0, parameterFloats)}. */
-    void addGradients(double[] acc, double scale) {
+    void addGradients(float[] acc, float scale) {
       int at = 0;
       for (Parameter p : parameters) {
         Tensor g = p.grad();
@@ -252,7 +252,7 @@ final class ParameterLayout implements Serializable {
     }
 
     /** Adds {@code weight} times every parameter value to {@code acc[0, parameterFloats)}. */
-    void addParameters(double[] acc, double weight) {
+    void addParameters(float[] acc, float weight) {
       int at = 0;
       for (Parameter p : parameters) {
         Tensor v = p.value();

@@ -125,9 +125,9 @@ final class PartitionWork {
 
   /**
    * Adds the gradient of the summed NLL of the rows {@code x} ({@code [n, width]}) to {@code acc}:
-   * {@code acc.sum += sum_i grad(-log p(x_i))} over the parameters of {@code bound} (computed as
-   * {@code n} times the tape's gradient of the mean NLL), {@code acc.nll += sum_i -log p(x_i)} (in
-   * double), and {@code n} to the weight and the row count. The model must be in training mode.
+   * {@code acc.partial += sum_i grad(-log p(x_i))} over the parameters of {@code bound} (computed
+   * as {@code n} times the tape's gradient of the mean NLL), {@code acc.nll += sum_i -log p(x_i)}
+   * (in double), and {@code n} to the weight and the row count. The model must be in training mode.
    */
   static void addGradient(
       BatchDensity density, ParameterLayout.Bound bound, Tensor x, StepSum acc) {
@@ -144,7 +144,7 @@ final class PartitionWork {
       }
       tape.backward(Losses.meanNegative(lp));
     }
-    bound.addGradients(acc.vector(bound.parameterFloats()), n);
+    bound.addGradients(acc.partialVector(bound.parameterFloats()), n);
     acc.nll += nll;
     acc.nllRows += n;
     acc.weight += n;
@@ -234,7 +234,9 @@ final class PartitionWork {
         StepSum scratch = new StepSum();
         for (int s = first; s < first + k; s++) {
           minibatch(plan, block, s, x);
-          scratch.sum = null;
+          if (scratch.partial != null) {
+            java.util.Arrays.fill(scratch.partial, 0f);
+          }
           scratch.nll = 0;
           addGradient(density, bound, x, scratch);
           float loss = (float) (scratch.nll / b);
@@ -250,8 +252,8 @@ final class PartitionWork {
           out.nll += scratch.nll;
           out.nllRows += b;
         }
-        double weight = block.trainRows;
-        double[] sum = out.vector(plan.layout.parameterFloats() + moments.length);
+        float weight = block.trainRows;
+        float[] sum = out.partialVector(plan.layout.parameterFloats() + moments.length);
         bound.addParameters(sum, weight);
         float[] after = ParameterLayout.moments(optimizer);
         int p = plan.layout.parameterFloats();

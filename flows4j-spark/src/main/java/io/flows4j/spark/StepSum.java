@@ -9,14 +9,20 @@ import java.io.Serializable;
  * buffers of the lowest partition that ran (see {@link ParameterLayout}), the first failure of a
  * local step, and the partitions' compute time.
  *
- * <p>The zero value has no vector: it is allocated by the first partition's result, so that the
- * zero shipped with every task is a few bytes (see ../shared/SPARK.md: a large zero value costs 40
- * to 80 ms per job).
+ * <p>The zero value has no vector: it takes the first partition's result, so that the zero shipped
+ * with every task is a few bytes (see ../shared/SPARK.md: a large zero value costs 40 to 80 ms per
+ * job).
  */
 final class StepSum implements Serializable {
   private static final long serialVersionUID = 1L;
 
-  /** The summed vector, {@code null} until a partition adds one. */
+  /**
+   * One partition's vector, in float: what a partition sends (half the bytes of doubles; its values
+   * are sums of at most a minibatch of float gradients, which float holds to its rounding).
+   */
+  float[] partial;
+
+  /** The sum of several partitions' vectors, in double; {@code null} until two are added. */
   double[] sum;
 
   /** The weight of {@link #sum}: rows of the gradient, or training rows of the partitions. */
@@ -49,10 +55,32 @@ final class StepSum implements Serializable {
   /** The longest compute time of one partition (ns). */
   long maxComputeNanos;
 
-  /** The vector, allocated with {@code length} zeros if this sum has none yet. */
-  double[] vector(int length) {
+  /** This partition's float vector, allocated with {@code length} zeros if it has none yet. */
+  float[] partialVector(int length) {
+    if (partial == null) {
+      partial = new float[length];
+    }
+    return partial;
+  }
+
+  /** The summed vector in double, or {@code null} if no partition sent one. */
+  double[] total() {
+    if (sum == null && partial != null) {
+      toDouble(partial.length);
+    }
+    return sum;
+  }
+
+  /** Moves the float vector, if any, into the double one (allocated with {@code length}). */
+  private double[] toDouble(int length) {
     if (sum == null) {
       sum = new double[length];
+    }
+    if (partial != null) {
+      for (int i = 0; i < partial.length; i++) {
+        sum[i] += partial[i];
+      }
+      partial = null;
     }
     return sum;
   }
@@ -75,8 +103,20 @@ final class StepSum implements Serializable {
 
   /** Adds {@code other} into this sum; returns this. */
   StepSum add(StepSum other) {
+    if (other.partial != null) {
+      if (sum == null && partial == null) {
+        // Adopted, not copied: a partition's result keeps its float vector on the wire.
+        partial = other.partial;
+      } else {
+        double[] s = toDouble(other.partial.length);
+        float[] o = other.partial;
+        for (int i = 0; i < s.length; i++) {
+          s[i] += o[i];
+        }
+      }
+    }
     if (other.sum != null) {
-      double[] s = vector(other.sum.length);
+      double[] s = toDouble(other.sum.length);
       double[] o = other.sum;
       for (int i = 0; i < s.length; i++) {
         s[i] += o[i];
