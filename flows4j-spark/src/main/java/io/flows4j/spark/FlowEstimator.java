@@ -438,6 +438,12 @@ public final class FlowEstimator extends Estimator<FlowModel> {
     Path ckpt = s.checkpoint;
     TrainingCheckpoint saved = checkpointToResume(ckpt, s.settings(config));
     int dimension = s.vectorColumn == null ? s.names.size() : vectorSize(dataset, s.vectorColumn);
+    // The preset's own checks of the sizes (a coupling flow of one feature, say), before any job.
+    if (s.contextNames.isEmpty()) {
+      Presets.transform(s.flowName, dimension, s.layers, s.hidden, config.seed());
+    } else {
+      Presets.conditionalFlow(s.flowName, dimension, 1, s.layers, s.hidden, config.seed());
+    }
     List<String> names =
         s.vectorColumn == null ? s.names : io.flows4j.data.Dataset.defaultColumnNames(dimension);
     RowFeatures features =

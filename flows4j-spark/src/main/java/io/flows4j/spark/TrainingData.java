@@ -140,7 +140,13 @@ final class TrainingData {
                       columns.contextNames().toArray(new String[0]),
                       validation))
               .persist(StorageLevel.MEMORY_ONLY());
-      TrainingBlock.Moments m = blocks.map(momentsOf()).reduce(mergeMoments());
+      TrainingBlock.Moments m;
+      try {
+        m = blocks.map(momentsOf()).reduce(mergeMoments());
+      } catch (RuntimeException e) {
+        blocks.unpersist(false);
+        throw e;
+      }
       return new TrainingData(
           blocks,
           names,

@@ -292,6 +292,8 @@ class FlowEstimatorTest {
         .hasMessageContaining("column 'colour' does not exist");
     assertThatThrownBy(() -> new FlowEstimator().setFlow("planar").setContextCols("kind").fit(df))
         .hasMessageStartingWith("FlowEstimator: flow planar has no conditional version");
+    assertThatThrownBy(() -> new FlowEstimator().setInputCols("x").fit(df))
+        .hasMessageStartingWith("flow realnvp: a coupling flow needs at least 2 features");
     assertThatThrownBy(() -> new FlowEstimator().setResume(true).fit(df))
         .hasMessage("FlowEstimator: resume needs a checkpointPath");
     assertThatThrownBy(
