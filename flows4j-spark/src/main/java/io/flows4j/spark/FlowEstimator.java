@@ -18,6 +18,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -280,8 +282,7 @@ public final class FlowEstimator extends Estimator<FlowModel> {
     for (int w : widths) {
       if (w < 1) {
         throw new IllegalArgumentException(
-            "FlowEstimator: hidden widths must be >= 1, but were "
-                + java.util.Arrays.toString(widths));
+            "FlowEstimator: hidden widths must be >= 1, but were " + Arrays.toString(widths));
       }
     }
     set(hidden, widths.clone());
@@ -594,7 +595,7 @@ public final class FlowEstimator extends Estimator<FlowModel> {
       throw new IllegalArgumentException("FlowEstimator: resume needs a checkpointPath");
     }
     List<String> ctxNames = List.of(ctx);
-    if (new java.util.HashSet<>(ctxNames).size() != ctxNames.size()) {
+    if (new HashSet<>(ctxNames).size() != ctxNames.size()) {
       throw new IllegalArgumentException(
           "FlowEstimator: contextCols must be distinct, but were " + ctxNames);
     }
@@ -652,7 +653,7 @@ public final class FlowEstimator extends Estimator<FlowModel> {
                 + List.of(schema.fieldNames()));
       }
     }
-    if (new java.util.HashSet<>(names).size() != names.size()) {
+    if (new HashSet<>(names).size() != names.size()) {
       throw new IllegalArgumentException(
           "FlowEstimator: inputCols must be distinct, but were " + names);
     }

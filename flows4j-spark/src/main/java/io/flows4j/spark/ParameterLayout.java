@@ -6,6 +6,7 @@ import io.flows4j.optim.Optimizer;
 import io.flows4j.tensor.Tensor;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -169,7 +170,7 @@ final class ParameterLayout implements Serializable {
       int at = 0;
       for (int i = 0; i < values.size(); i++) {
         Tensor t = values.get(i);
-        float[] copy = java.util.Arrays.copyOfRange(state, at, at + t.size());
+        float[] copy = Arrays.copyOfRange(state, at, at + t.size());
         out.put(names[i], Tensor.wrap(copy, 0, t.shape()));
         at += t.size();
       }
@@ -330,7 +331,7 @@ final class ParameterLayout implements Serializable {
         if (moments != null) {
           System.arraycopy(moments, at, t.data(), t.offset(), t.size());
         } else {
-          java.util.Arrays.fill(t.data(), t.offset(), t.offset() + t.size(), 0f);
+          Arrays.fill(t.data(), t.offset(), t.offset() + t.size(), 0f);
         }
         at += t.size();
         state.put(e.getKey(), t);

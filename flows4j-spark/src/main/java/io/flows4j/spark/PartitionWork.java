@@ -15,6 +15,7 @@ import io.flows4j.training.BatchDensity;
 import io.flows4j.training.NonFiniteTrainingException;
 import io.flows4j.training.Trainer;
 import io.flows4j.training.TrainingConfig;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -235,7 +236,7 @@ final class PartitionWork {
         for (int s = first; s < first + k; s++) {
           minibatch(plan, block, s, x);
           if (scratch.partial != null) {
-            java.util.Arrays.fill(scratch.partial, 0f);
+            Arrays.fill(scratch.partial, 0f);
           }
           scratch.nll = 0;
           addGradient(density, bound, x, scratch);
