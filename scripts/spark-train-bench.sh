@@ -3,6 +3,7 @@
 # (io.flows4j.spark.SparkTrainingBench, test scope): W3 (MAF on fmnist-pca32) trained on one
 # machine or by FlowEstimator on a Spark master; one JSON line per run.
 #   scripts/spark-train-bench.sh single DATA_DIR STEPS                         (THREADS=n optional)
+#   (SEED=s for another seed of weights and minibatches than the protocol's 0)
 #   scripts/spark-train-bench.sh spark DATA_DIR STEPS MASTER PARTITIONS LOCAL_STEPS
 # A local-cluster[...] master gets the launcher environment of the module's local-cluster test.
 # Builds the module's classes first (offline when the Maven repository is filled).
@@ -30,6 +31,7 @@ opts=(--add-modules=jdk.incubator.vector -Xss8m -Xmx3g
   --enable-native-access=ALL-UNNAMED
   -Dlog4j2.configurationFile="$m/src/test/resources/log4j2-test.properties")
 if [ -n "${THREADS:-}" ]; then opts+=("-Dflows4j.threads=$THREADS"); fi
+if [ -n "${SEED:-}" ]; then opts+=("-Dseed=$SEED"); fi
 case "${4:-}" in
   local-cluster*)
     mkdir -p "$m/target/spark-home/jars"

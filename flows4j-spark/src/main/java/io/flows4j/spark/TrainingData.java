@@ -29,7 +29,8 @@ import org.apache.spark.storage.StorageLevel;
  *       valid rows, as {@link io.flows4j.model.FittedModel#fitConditional} does.
  *   <li>Choose the validation rows ({@link TrainingConfig#validationRows} of the {@code N} valid
  *       rows, uniformly without replacement with a generator seeded by the configuration's seed),
- *       build the blocks (context encoded, validation rows set aside; cached) and collect the mean
+ *       build the blocks (context encoded, validation rows set aside; cached, and their lineage cut
+ *       by a local checkpoint, so that a step's tasks do not carry the input) and collect the mean
  *       and spread of each data column over the training rows (in double, merged over partitions),
  *       from which the standardization and the input noise are made, as in single-machine training.
  * </ol>
@@ -140,6 +141,14 @@ final class TrainingData {
                       columns.contextNames().toArray(new String[0]),
                       validation))
               .persist(StorageLevel.MEMORY_ONLY());
+      // Cut the lineage once the blocks are computed: every task of every step carries its RDD's
+      // partitions and dependencies, and those of data in memory (a DataFrame made from a list,
+      // a parallelized collection) hold the rows themselves. Measured on W3 (60,000 rows in two
+      // partitions of a parallelized collection, local[2], 100 steps, a busy machine): 907 ms
+      // per step with the lineage, 75 ms without.
+      // The cost: the blocks live in the executors' block managers only (memory, spilled to
+      // disk), so a lost executor fails the run, which then resumes from its checkpoint.
+      blocks.rdd().localCheckpoint();
       TrainingBlock.Moments m;
       try {
         m = blocks.map(momentsOf()).reduce(mergeMoments());

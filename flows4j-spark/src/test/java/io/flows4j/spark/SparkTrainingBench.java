@@ -40,17 +40,25 @@ final class SparkTrainingBench {
     int steps = Integer.parseInt(args[2]);
     Dataset train = CsvReader.create().read(dir.resolve("train.csv.gz"));
     Dataset test = CsvReader.create().read(dir.resolve("test.csv.gz"));
-    TrainingConfig config = TrainingConfig.benchmark(steps, 512);
+    // The seed of the weights and minibatches: 0 as BENCHMARKS.md's protocol, or -Dseed=S.
+    long seed = Long.getLong("seed", 0);
+    TrainingConfig config = TrainingConfig.benchmark(steps, 512).withSeed(seed);
     int d = train.columns();
     if (mode.equals("single")) {
       FittedModel m =
           FittedModel.fit(
-              Presets.flow("maf", d, 5, new int[] {256, 256}, 0), train, null, false, config, null);
+              Presets.flow("maf", d, 5, new int[] {256, 256}, seed),
+              train,
+              null,
+              false,
+              config,
+              null);
       var r = m.trainingResult().orElseThrow();
       System.out.printf(
           Locale.ROOT,
-          "{\"mode\":\"single\",\"threads\":%d,\"steps\":%d,\"train_sec\":%.2f,\"steps_per_sec\":%.2f,"
+          "{\"mode\":\"single\",\"seed\":%d,\"threads\":%d,\"steps\":%d,\"train_sec\":%.2f,\"steps_per_sec\":%.2f,"
               + "\"sec_per_step_median\":%.4f,\"test_nll\":%.4f}%n",
+          seed,
           Threads.count(),
           r.stepsRun(),
           r.trainSeconds(),
@@ -96,14 +104,16 @@ final class SparkTrainingBench {
               .train(df, null);
       long params = r.model().fittedModel().parameterCount();
       double empty = DistributedTrainer.jobOverhead(jsc, partitions, (int) params, 50);
+      double bare = DistributedTrainer.jobOverhead(jsc, partitions, 1, 50);
       FlowEstimator.Timings t = r.timings();
       int n = r.training().stepsRun();
       System.out.printf(
           Locale.ROOT,
-          "{\"mode\":\"spark\",\"master\":\"%s\",\"partitions\":%d,\"local_steps\":%d,\"steps\":%d,"
+          "{\"mode\":\"spark\",\"seed\":%d,\"master\":\"%s\",\"partitions\":%d,\"local_steps\":%d,\"steps\":%d,"
               + "\"params\":%d,\"train_sec\":%.2f,\"steps_per_sec\":%.2f,\"jobs\":%d,"
               + "\"job_ms_per_step\":%.2f,\"compute_ms_per_step\":%.2f,\"driver_ms_per_step\":%.2f,"
-              + "\"empty_job_ms\":%.2f,\"test_nll\":%.4f}%n",
+              + "\"empty_job_ms\":%.2f,\"bare_job_ms\":%.2f,\"test_nll\":%.4f}%n",
+          seed,
           master,
           partitions,
           local,
@@ -116,6 +126,7 @@ final class SparkTrainingBench {
           t.computeSeconds() * 1e3 / n,
           t.driverSeconds() * 1e3 / n,
           empty * 1e3,
+          bare * 1e3,
           r.model().fittedModel().evaluate(test).meanNll());
     } finally {
       spark.stop();
