@@ -72,7 +72,9 @@ import org.apache.spark.sql.types.StructType;
  * step is one Spark job in which every partition computes the NLL gradient of its share of the
  * minibatch, and the driver takes the optimizer step ({@link #setLocalSteps localSteps} {@code K >
  * 1}: every partition takes {@code K} steps on its own and the driver averages; one job per {@code
- * K} steps). See {@code docs/design-notes.md}, "Spark: data-parallel training".
+ * K} steps). The blocks' lineage is cut once they are computed (a local checkpoint: a step's tasks
+ * then carry no input data), so a lost executor fails the run, which {@link #setResume resumes}
+ * from its checkpoint. See {@code docs/design-notes.md}, "Spark: data-parallel training".
  *
  * <p><b>Rows</b> with a null, NaN or infinite input, a vector of another length, or a null context
  * are dropped and counted ({@link Result#invalidRows}). <b>Checkpoints</b> ({@link
