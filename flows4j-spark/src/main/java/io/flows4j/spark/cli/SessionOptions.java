@@ -15,11 +15,15 @@ final class SessionOptions {
   @Option(
       names = "--master",
       paramLabel = "URL",
-      defaultValue = "local[*]",
       description =
-          "Spark master (default: ${DEFAULT-VALUE}, local mode in this process; e.g."
-              + " spark://host:7077, local-cluster[2,1,1024]).")
+          "Spark master (default: local[*], local mode in this process, or the master"
+              + " spark-submit was given; e.g. spark://host:7077).")
   String master;
+
+  /** {@code --master}, else the one spark-submit set ({@code spark.master}), else local mode. */
+  String master() {
+    return master != null ? master : System.getProperty("spark.master", "local[*]");
+  }
 
   @Option(
       names = "--partitions",
@@ -59,10 +63,10 @@ final class SessionOptions {
     SparkSession.Builder b =
         SparkSession.builder()
             .appName(appName)
-            .master(master)
+            .master(master())
             .config("spark.ui.enabled", "false")
             .config("spark.ui.showConsoleProgress", "false");
-    if (!master.startsWith("local[") && !master.equals("local")) {
+    if (!master().startsWith("local[") && !master().equals("local")) {
       Path jar = ownJar();
       if (jar != null) {
         b = b.config("spark.jars", jar.toString());
