@@ -92,7 +92,9 @@ final class ScoreCommand implements Callable<Integer> {
       }
       df = numeric(df, inputs);
       FlowModel.Scored scored = scorer.score(df);
-      SparkIo.write(scored.rows(), output, overwrite);
+      List<String> continuous = new ArrayList<>(inputs);
+      continuous.addAll(List.of("log_prob", "bits_per_dim", "percentile"));
+      SparkIo.write(scored.rows(), output, overwrite, continuous);
       long rows = scored.rowCount().value();
       long invalid = scored.invalidCount().value();
       double seconds = (System.nanoTime() - start) / 1e9;
