@@ -69,17 +69,7 @@ public final class GlowTts extends Module {
    */
   public GlowTts(GlowTtsConfig config, long seed) {
     this.config = config;
-    this.encoder =
-        registerModule(
-            "encoder",
-            new TextEncoder(
-                config.symbols(),
-                config.hidden(),
-                config.encoderLayers(),
-                config.encoderKernel(),
-                config.encoderDropout(),
-                config.melChannels(),
-                seed));
+    this.encoder = registerEncoder(config, seed);
     this.durations =
         registerModule(
             "duration",
@@ -101,6 +91,37 @@ public final class GlowTts extends Module {
                 config.couplingLayers(),
                 config.couplingDropout(),
                 seed + 2_000_003L));
+  }
+
+  /** Creates and registers the text encoder of the configured kind. */
+  private TextEncoder registerEncoder(GlowTtsConfig config, long seed) {
+    return switch (config.encoderKind()) {
+      case CONV ->
+          registerModule(
+              "encoder",
+              new ConvTextEncoder(
+                  config.symbols(),
+                  config.hidden(),
+                  config.encoderLayers(),
+                  config.encoderKernel(),
+                  config.encoderDropout(),
+                  config.melChannels(),
+                  seed));
+      case ATTENTION ->
+          registerModule(
+              "encoder",
+              new AttentionTextEncoder(
+                  config.symbols(),
+                  config.hidden(),
+                  config.encoderLayers(),
+                  config.encoderHeads(),
+                  config.encoderWindow(),
+                  config.encoderFilterChannels(),
+                  config.encoderFilterKernel(),
+                  config.encoderDropout(),
+                  config.melChannels(),
+                  seed));
+    };
   }
 
   /** The sizes. */
