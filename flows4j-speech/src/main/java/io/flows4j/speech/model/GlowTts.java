@@ -22,7 +22,8 @@ import java.util.Map;
  * Alignment Search"): a text-conditioned Gaussian prior over latent frames and an invertible flow
  * decoder {@code f} from log-mel frames {@code y} to latent frames {@code z = f(y)}.
  *
- * <p><b>Training</b> ({@link #loss}): the text encoder gives each token {@code i} a mean {@code
+ * <p><b>Training</b> ({@link #loss}): the text encoder (convolutions or relative-position
+ * self-attention, see {@link GlowTtsConfig#encoderKind()}) gives each token {@code i} a mean {@code
  * mu_i} (unit variance); monotonic alignment search picks the alignment {@code a} of frames to
  * tokens that maximises {@code log N(z; mu_a, I)}; the loss per mel dimension is
  *
