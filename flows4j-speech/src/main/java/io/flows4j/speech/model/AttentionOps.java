@@ -10,6 +10,7 @@ import io.flows4j.tensor.Threads;
 import io.flows4j.tensor.kernels.Gemm;
 import io.flows4j.tensor.kernels.Kernels;
 import io.flows4j.tensor.kernels.VectorMath;
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -108,6 +109,7 @@ final class AttentionOps {
     Tensor y = Tape.newValue(Shape.of(batch, hidden, len));
     // The softmax weights of each pair, row-major [n_b, n_b] at the start of its [len, len] block.
     Tensor probs = Tape.newValue(Shape.of(batch, heads, len, len));
+    // With dropout: first each weight's keep factor, then (forwardPair) the dropped weights p'.
     Tensor dropped = dropout > 0 ? Tape.newValue(probs.shape()) : null;
     float keepScale = dropped == null ? 0f : drawKeep(dropped, g, dropout, rng);
     float[] rk = relKey.value().toArray();
@@ -149,7 +151,7 @@ final class AttentionOps {
     float[] yd = y.data();
     int yo = y.offset() + (b * g.hidden + h * g.d) * g.len;
     for (int c = 0; c < g.d; c++) {
-      java.util.Arrays.fill(yd, yo + c * g.len + n, yo + (c + 1) * g.len, 0f);
+      Arrays.fill(yd, yo + c * g.len + n, yo + (c + 1) * g.len, 0f);
     }
     if (n == 0) {
       return;
@@ -381,7 +383,7 @@ final class AttentionOps {
       float[] row, int ro, int n, int i, int w, float[] out, int outOff) {
     int lo = Math.max(0, i - w);
     int hi = Math.min(n, i + w + 1);
-    java.util.Arrays.fill(out, outOff, outOff + 2 * w + 1, 0f);
+    Arrays.fill(out, outOff, outOff + 2 * w + 1, 0f);
     double first = 0;
     for (int j = 0; j < lo; j++) {
       first += row[ro + j];
@@ -435,7 +437,7 @@ final class AttentionOps {
   static int[] prefixLengths(Tensor mask, int batch, int len) {
     int[] n = new int[batch];
     if (mask == null) {
-      java.util.Arrays.fill(n, len);
+      Arrays.fill(n, len);
       return n;
     }
     Checks.requireShape(
