@@ -317,6 +317,34 @@ public final class Trainer {
     return (int) Math.min(config.evaluationInterval(), stepsPerEpoch);
   }
 
+  /**
+   * The optimizer a run of {@code config} uses over {@code params}: Adam or AdamW at the configured
+   * peak rate and weight decay, with the linear warm-up and the constant or cosine schedule over
+   * {@code totalSteps} steps. Exposed so that other training loops (data-parallel training on a
+   * cluster) take exactly the same steps.
+   *
+   * @param params the trained parameters by dotted path (the keys of the optimizer's state)
+   * @throws IllegalArgumentException if there are no parameters or {@code totalSteps < 1}
+   */
+  public static Optimizer optimizer(
+      Map<String, Parameter> params, TrainingConfig config, int totalSteps) {
+    Checks.requirePositive(totalSteps, "Trainer.optimizer", "total steps");
+    AdamConfig ac = AdamConfig.of(config.learningRate()).withWeightDecay(config.weightDecay());
+    Optimizer o =
+        config.optimizer() == TrainingConfig.OptimizerKind.ADAMW
+            ? new AdamW(params, ac)
+            : new Adam(params, ac);
+    int warmup = config.warmupSteps();
+    LearningRateSchedule after =
+        switch (config.schedule()) {
+          case CONSTANT -> new ConstantSchedule(config.learningRate());
+          case COSINE ->
+              new CosineSchedule(config.learningRate(), 0, Math.max(1, totalSteps - warmup));
+        };
+    o.setSchedule(warmup > 0 ? new WarmupSchedule(warmup, after) : after);
+    return o;
+  }
+
   /** The state of one training run. */
   private static final class Run {
     private final BatchDensity model;
@@ -504,20 +532,7 @@ public final class Trainer {
     }
 
     private Optimizer optimizer() {
-      AdamConfig ac = AdamConfig.of(config.learningRate()).withWeightDecay(config.weightDecay());
-      Optimizer o =
-          config.optimizer() == TrainingConfig.OptimizerKind.ADAMW
-              ? new AdamW(params, ac)
-              : new Adam(params, ac);
-      int warmup = config.warmupSteps();
-      LearningRateSchedule after =
-          switch (config.schedule()) {
-            case CONSTANT -> new ConstantSchedule(config.learningRate());
-            case COSINE ->
-                new CosineSchedule(config.learningRate(), 0, Math.max(1, totalSteps - warmup));
-          };
-      o.setSchedule(warmup > 0 ? new WarmupSchedule(warmup, after) : after);
-      return o;
+      return Trainer.optimizer(params, config, totalSteps);
     }
 
     /** Restores the best parameters when asked and they differ from the current ones. */
