@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
     name = "flows4j spark",
     mixinStandardHelpOptions = true,
     version = "flows4j-spark 0.1.0-SNAPSHOT",
-    subcommands = {ScoreCommand.class},
+    subcommands = {ScoreCommand.class, FitCommand.class},
     description = {
       "Scores rows with a flows4j model, or trains one, on Apache Spark: local mode in this"
           + " process by default (--master local[*]), or a cluster (--master spark://host:7077)."
