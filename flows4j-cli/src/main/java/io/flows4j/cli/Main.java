@@ -32,7 +32,8 @@ import picocli.CommandLine.ParameterException;
       PlotCommand.class,
       BenchCommand.class,
       SpeakCommand.class,
-      SpeechCommand.class
+      SpeechCommand.class,
+      SparkCommand.class
     })
 public final class Main implements Runnable {
 

@@ -11,6 +11,7 @@ import io.flows4j.tensor.Threads;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.function.LongSupplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -35,7 +37,10 @@ import picocli.CommandLine.Option;
       "Recipe: batches of 16 from length buckets, Adam (lr 1e-3, betas 0.9/0.98, eps 1e-9) with a"
           + " linear warm-up over 200 steps, gradient values clipped at 5. Every 200 steps and at"
           + " the end, MODEL.ckpt (weights + Adam state) and MODEL are written atomically;"
-          + " --resume continues from MODEL.ckpt exactly. Progress goes to standard error."
+          + " --resume continues from MODEL.ckpt exactly. Progress goes to standard error; its"
+          + " lines give the process CPU time since training began (cpu N s: every thread of the"
+          + " JVM, compiler and garbage collector included), so that runs can be compared per"
+          + " CPU-second."
     })
 final class SpeechTrainCommand implements Callable<Integer> {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
@@ -77,6 +82,16 @@ final class SpeechTrainCommand implements Callable<Integer> {
   Long seed;
 
   @Option(
+      names = "--encoder",
+      paramLabel = "KIND",
+      description =
+          "Text encoder: conv (6 residual convolution blocks of kernel 3; the default) or"
+              + " attention (the kit's reference: 3 Transformer layers, 2 heads, relative positions"
+              + " within 4 tokens, feed-forward 96-384-96). With --resume it must be the"
+              + " checkpoint's.")
+  String encoder;
+
+  @Option(
       names = "--batch",
       paramLabel = "B",
       description =
@@ -106,6 +121,7 @@ final class SpeechTrainCommand implements Callable<Integer> {
     PrintWriter stdout = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     SpeechTrainer.Budget budget = budget();
+    GlowTtsConfig.EncoderKind kind = encoderKind();
     CommandIo.requireWritable("--out", out);
     Path ckpt = Checkpoint.pathFor(out);
     SpeechTrainer trainer;
@@ -133,6 +149,15 @@ final class SpeechTrainCommand implements Callable<Integer> {
                 + " is already reached: the checkpoint is at step "
                 + c.step());
       }
+      GlowTtsConfig.EncoderKind saved = c.model().config().encoderKind();
+      if (kind != null && kind != saved) {
+        throw new IllegalArgumentException(
+            "--encoder "
+                + kind.id()
+                + " differs from the checkpoint's "
+                + saved.id()
+                + " encoder; drop --encoder to resume, or start afresh");
+      }
       trainer = SpeechTrainer.resume(c);
     } else {
       if (Files.exists(ckpt)) {
@@ -151,7 +176,9 @@ final class SpeechTrainCommand implements Callable<Integer> {
       int every = checkpointEvery == null ? cfg.checkpointInterval() : checkpointEvery;
       requirePositive("--checkpoint-every", every);
       cfg = cfg.withIntervals(v, every, every);
-      trainer = SpeechTrainer.start(new GlowTts(GlowTtsConfig.tiny(), cfg.seed()), cfg);
+      GlowTtsConfig model =
+          GlowTtsConfig.tiny(kind == null ? GlowTtsConfig.EncoderKind.CONV : kind);
+      trainer = SpeechTrainer.start(new GlowTts(model, cfg.seed()), cfg);
     }
     SpeechTrainingConfig cfg = trainer.config();
     // The test sentences are not even read.
@@ -159,9 +186,10 @@ final class SpeechTrainCommand implements Callable<Integer> {
     SpeechTrainer.Data data = SpeechTrainer.split(all, cfg.validationUtterances());
     err.printf(
         Locale.ROOT,
-        "speech train: %s, %,d parameters; %d training and %d validation utterances of %s; batch"
-            + " %d, %d threads%s%n",
+        "speech train: %s, %s encoder, %,d parameters; %d training and %d validation utterances"
+            + " of %s; batch %d, %d threads%s%n",
         resume ? "resuming at step " + trainer.step() : "tiny preset",
+        trainer.model().config().encoderKind().id(),
         trainer.model().parameterCount(),
         data.train().size(),
         data.validation().size(),
@@ -170,7 +198,8 @@ final class SpeechTrainCommand implements Callable<Integer> {
         Threads.count(),
         describe(budget));
     err.flush();
-    SpeechTrainer.Result r = trainer.train(data, out, budget, new Lines(err));
+    SpeechTrainer.Result r =
+        trainer.train(data, out, budget, new Lines(err, Lines::processCpuNanos));
     stdout.printf(
         Locale.ROOT,
         "trained %d steps (%d in this run, %.1f s, %.3f steps/s)%s; model written to %s,"
@@ -190,6 +219,20 @@ final class SpeechTrainCommand implements Callable<Integer> {
         ckpt);
     stdout.flush();
     return 0;
+  }
+
+  /** The kind given with {@code --encoder}, or null when it was not given. */
+  private GlowTtsConfig.EncoderKind encoderKind() {
+    if (encoder == null) {
+      return null;
+    }
+    for (GlowTtsConfig.EncoderKind k : GlowTtsConfig.EncoderKind.values()) {
+      if (k.id().equals(encoder)) {
+        return k;
+      }
+    }
+    throw new IllegalArgumentException(
+        "--encoder must be conv or attention, but was '" + encoder + "'");
   }
 
   private SpeechTrainer.Budget budget() {
@@ -223,14 +266,53 @@ final class SpeechTrainCommand implements Callable<Integer> {
     }
   }
 
-  /** Progress lines on standard error: every few seconds, and at validations and checkpoints. */
+  /**
+   * Progress lines on standard error: every few seconds, and at validations and checkpoints. Step
+   * and validation lines end with the CPU time used since the first step began ({@code cpu N s}).
+   */
   static final class Lines implements SpeechTrainer.Listener {
     private final PrintWriter err;
+    private final LongSupplier cpuNanos;
+    private long cpuStart;
     private long lastLine = System.nanoTime();
     private boolean printed;
 
-    Lines(PrintWriter err) {
+    /**
+     * Lines to {@code err}, with CPU times from {@code cpuNanos} (a clock in nanoseconds).
+     *
+     * @param cpuNanos e.g. {@link #processCpuNanos}
+     */
+    Lines(PrintWriter err, LongSupplier cpuNanos) {
       this.err = err;
+      this.cpuNanos = cpuNanos;
+      this.cpuStart = cpuNanos.getAsLong();
+    }
+
+    /**
+     * The CPU time of this process in nanoseconds, every thread included (the JVM's compiler and
+     * garbage collector too), from {@code com.sun.management.OperatingSystemMXBean}; -1 where the
+     * JVM does not offer it.
+     */
+    static long processCpuNanos() {
+      if (ManagementFactory.getOperatingSystemMXBean()
+          instanceof com.sun.management.OperatingSystemMXBean os) {
+        return os.getProcessCpuTime();
+      }
+      return -1;
+    }
+
+    /** {@code ", cpu 123 s"}, or nothing when the clock is unavailable. */
+    private String cpu() {
+      long now = cpuNanos.getAsLong();
+      if (now < 0 || cpuStart < 0) {
+        return "";
+      }
+      return String.format(Locale.ROOT, ", cpu %d s", Math.round((now - cpuStart) / 1e9));
+    }
+
+    @Override
+    public void onStart(long startStep, int trainUtterances, int validationUtterances) {
+      cpuStart = cpuNanos.getAsLong();
     }
 
     @Override
@@ -241,7 +323,7 @@ final class SpeechTrainCommand implements Callable<Integer> {
       }
       printed = true;
       lastLine = now;
-      err.println(line(p));
+      err.println(line(p) + cpu());
       err.flush();
     }
 
@@ -275,10 +357,11 @@ final class SpeechTrainCommand implements Callable<Integer> {
     public void onValidation(long step, SpeechTrainer.Evaluation e) {
       err.printf(
           Locale.ROOT,
-          "speech train: step %d: validation NLL %.4f nats/dim, duration loss %.4f%n",
+          "speech train: step %d: validation NLL %.4f nats/dim, duration loss %.4f%s%n",
           step,
           e.nll(),
-          e.duration());
+          e.duration(),
+          cpu());
       err.flush();
     }
 

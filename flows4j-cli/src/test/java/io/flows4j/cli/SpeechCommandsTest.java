@@ -9,6 +9,8 @@ import io.flows4j.speech.audio.Audio;
 import io.flows4j.speech.audio.Wav;
 import io.flows4j.speech.corpus.LabFile;
 import io.flows4j.speech.corpus.SyntheticCorpus;
+import io.flows4j.speech.model.GlowTts;
+import io.flows4j.speech.model.GlowTtsConfig;
 import io.flows4j.speech.model.ShippedModel;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -128,13 +130,36 @@ class SpeechCommandsTest {
     assertThat(dir.resolve("m.flows4j.ckpt")).exists();
     assertThat(trainOut).startsWith("trained 4 steps (4 in this run,").contains("validation NLL");
     assertThat(trainErr)
-        .contains("speech train: tiny preset")
+        .contains("speech train: tiny preset, conv encoder, ")
         .contains("5 training and 1 validation utterances")
         .contains("speech train: step 1/4 (epoch 1), loss ")
         .contains("steps/s")
         .contains("ETA")
         .contains("speech train: step 2: checkpoint " + dir.resolve("m.flows4j.ckpt") + " written")
-        .contains("speech train: step 4: validation NLL");
+        .contains("speech train: step 4: validation NLL")
+        .containsPattern("speech train: step 1/4 \\(epoch 1\\), loss .*, cpu \\d+ s\\R")
+        .containsPattern("speech train: step 4: validation NLL .*, cpu \\d+ s\\R");
+  }
+
+  @Test
+  @DisplayName("speech train --encoder attention trains the attention encoder; --resume keeps it")
+  void attentionEncoder(@TempDir Path out) throws IOException {
+    Path m = out.resolve("a.flows4j");
+    Run r =
+        run(
+            "speech train --corpus",
+            corpus,
+            "--out",
+            m,
+            "--encoder attention --steps 2 --batch 3 --validation 1 --threads 1");
+    assertThat(r.status()).as(r.err()).isZero();
+    assertThat(r.err()).contains("speech train: tiny preset, attention encoder, ");
+    assertThat(GlowTts.load(m).config())
+        .isEqualTo(GlowTtsConfig.tiny(GlowTtsConfig.EncoderKind.ATTENTION));
+    Run resumed =
+        run("speech train --corpus", corpus, "--out", m, "--resume --encoder attention --steps 3");
+    assertThat(resumed.status()).as(resumed.err()).isZero();
+    assertThat(resumed.err()).contains("resuming at step 2, attention encoder, ");
   }
 
   @Test
@@ -329,6 +354,11 @@ class SpeechCommandsTest {
             + " there is no checkpoint DIR/t.flows4j.ckpt; start without --resume",
         "speech train --corpus CORPUS --out MODEL --steps 2 | 2 | MODEL.ckpt exists: continue it"
             + " with --resume, or delete it to start afresh",
+        "speech train --corpus CORPUS --out DIR/t.flows4j --encoder lstm --steps 1 | 2 |"
+            + " --encoder must be conv or attention, but was 'lstm'",
+        "speech train --corpus CORPUS --out MODEL --resume --encoder attention --steps 9 | 2 |"
+            + " --encoder attention differs from the checkpoint's conv encoder; drop --encoder to"
+            + " resume, or start afresh",
         "speech align --model MODEL --corpus CORPUS --ids kjv9-kjv00002 --out-dir DIR/al | 2 |"
             + " corpus id must be kjv and five digits (e.g. kjv00101), but was 'kjv9'",
       })

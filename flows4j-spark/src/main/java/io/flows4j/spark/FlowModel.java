@@ -14,6 +14,9 @@ import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.param.StringArrayParam;
 import org.apache.spark.ml.util.Identifiable;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
@@ -41,7 +44,7 @@ import org.apache.spark.util.LongAccumulator;
  * or infinite feature, a vector of the wrong length, or an unknown context label gets null scores
  * and is counted ({@link #score}), never failing a task.
  */
-public final class FlowModel extends Model<FlowModel> {
+public final class FlowModel extends Model<FlowModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
 
   /** Rows per engine call by default. */
@@ -101,6 +104,31 @@ public final class FlowModel extends Model<FlowModel> {
   /** The scorer of a model in memory. */
   public static FlowModel of(FittedModel model) {
     return new FlowModel(Identifiable.randomUID("flows4j"), ModelBytes.of(model, "model"));
+  }
+
+  /** As {@link #of(ModelBytes)} with a given uid (Spark ML persistence). */
+  static FlowModel withUid(String uid, ModelBytes bytes) {
+    return new FlowModel(uid, bytes);
+  }
+
+  /**
+   * Spark ML persistence: {@code scorer.write().save(path)} writes the parameters and the model
+   * file under {@code path} (so pipelines holding the scorer can be saved), {@link #read()} or
+   * {@link #load(String)} read it back.
+   */
+  @Override
+  public MLWriter write() {
+    return new FlowModelPersistence.Writer(this);
+  }
+
+  /** The reader of {@link #write()}'s folders (found by Spark's pipeline loader by name). */
+  public static MLReader<FlowModel> read() {
+    return new FlowModelPersistence.Reader();
+  }
+
+  /** Reads a scorer saved by {@code write().save(path)}. */
+  public static FlowModel load(String path) {
+    return read().load(path);
   }
 
   /** The scorer of model bytes (as {@link FlowEstimator} produces them). */

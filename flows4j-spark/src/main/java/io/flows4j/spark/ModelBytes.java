@@ -69,6 +69,17 @@ public final class ModelBytes implements Serializable {
     }
   }
 
+  /**
+   * Bytes read elsewhere (e.g. through Hadoop's file system), checked as {@link #read} does.
+   *
+   * @throws UncheckedIOException if they are not a model file this library can load
+   */
+  static ModelBytes of(byte[] content, String name) {
+    ModelBytes m = new ModelBytes(name, content);
+    ModelCache.borrowAndReturn(m);
+    return m;
+  }
+
   /** The file name the bytes came from (for messages). */
   public String name() {
     return name;

@@ -258,4 +258,29 @@ class FlowModelTest {
       assertThat(out.get(i).isNullAt(3)).as("two values for three features").isTrue();
     }
   }
+
+  @Test
+  void pipelineWithTheScorerSavesAndLoads() throws IOException {
+    Path file = save(TestModels.fitted("nsf"), "pipe");
+    Dataset data = TestModels.data(40, 13);
+    float[] expected = FittedModel.load(file).logProb(data);
+    org.apache.spark.ml.PipelineModel pipeline =
+        new org.apache.spark.ml.Pipeline()
+            .setStages(
+                new org.apache.spark.ml.PipelineStage[] {
+                  FlowModel.fromFile(file).setLogProbCol("lp").setBitsPerDimCol("")
+                })
+            .fit(frame(data));
+    String saved = dir.resolve("pipeline").toString();
+
+    pipeline.write().save(saved);
+    org.apache.spark.ml.PipelineModel loaded = org.apache.spark.ml.PipelineModel.load(saved);
+    List<Row> out = new ArrayList<>(loaded.transform(frame(data)).collectAsList());
+    out.sort(java.util.Comparator.comparingInt(r -> r.getInt(0)));
+
+    assertThat(out.get(0).schema().fieldNames()).containsExactly("id", "x", "y", "z", "lp");
+    for (int i = 0; i < data.rows(); i++) {
+      assertThat(out.get(i).getDouble(4)).isCloseTo(expected[i], within(PARITY));
+    }
+  }
 }

@@ -6,12 +6,12 @@ import org.apache.spark.sql.SparkSession;
  * The one {@code local[2]} session of the test JVM (the first session costs seconds, later ones
  * little; see ../shared/SPARK.md). Never stopped by a test: the JVM's exit stops it.
  */
-final class SharedSpark {
+public final class SharedSpark {
   private static SparkSession session;
 
   private SharedSpark() {}
 
-  static synchronized SparkSession session() {
+  public static synchronized SparkSession session() {
     if (session == null) {
       session =
           SparkSession.builder()

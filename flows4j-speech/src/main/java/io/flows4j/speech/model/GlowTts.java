@@ -22,7 +22,8 @@ import java.util.Map;
  * Alignment Search"): a text-conditioned Gaussian prior over latent frames and an invertible flow
  * decoder {@code f} from log-mel frames {@code y} to latent frames {@code z = f(y)}.
  *
- * <p><b>Training</b> ({@link #loss}): the text encoder gives each token {@code i} a mean {@code
+ * <p><b>Training</b> ({@link #loss}): the text encoder (convolutions or relative-position
+ * self-attention, see {@link GlowTtsConfig#encoderKind()}) gives each token {@code i} a mean {@code
  * mu_i} (unit variance); monotonic alignment search picks the alignment {@code a} of frames to
  * tokens that maximises {@code log N(z; mu_a, I)}; the loss per mel dimension is
  *
@@ -69,17 +70,7 @@ public final class GlowTts extends Module {
    */
   public GlowTts(GlowTtsConfig config, long seed) {
     this.config = config;
-    this.encoder =
-        registerModule(
-            "encoder",
-            new TextEncoder(
-                config.symbols(),
-                config.hidden(),
-                config.encoderLayers(),
-                config.encoderKernel(),
-                config.encoderDropout(),
-                config.melChannels(),
-                seed));
+    this.encoder = registerEncoder(config, seed);
     this.durations =
         registerModule(
             "duration",
@@ -101,6 +92,37 @@ public final class GlowTts extends Module {
                 config.couplingLayers(),
                 config.couplingDropout(),
                 seed + 2_000_003L));
+  }
+
+  /** Creates and registers the text encoder of the configured kind. */
+  private TextEncoder registerEncoder(GlowTtsConfig config, long seed) {
+    return switch (config.encoderKind()) {
+      case CONV ->
+          registerModule(
+              "encoder",
+              new ConvTextEncoder(
+                  config.symbols(),
+                  config.hidden(),
+                  config.encoderLayers(),
+                  config.encoderKernel(),
+                  config.encoderDropout(),
+                  config.melChannels(),
+                  seed));
+      case ATTENTION ->
+          registerModule(
+              "encoder",
+              new AttentionTextEncoder(
+                  config.symbols(),
+                  config.hidden(),
+                  config.encoderLayers(),
+                  config.encoderHeads(),
+                  config.encoderWindow(),
+                  config.encoderFilterChannels(),
+                  config.encoderFilterKernel(),
+                  config.encoderDropout(),
+                  config.melChannels(),
+                  seed));
+    };
   }
 
   /** The sizes. */

@@ -1,100 +1,33 @@
 package io.flows4j.speech.model;
 
-import io.flows4j.autodiff.ArithmeticOps;
-import io.flows4j.autodiff.MathOps;
-import io.flows4j.autodiff.Parameter;
 import io.flows4j.autodiff.Var;
-import io.flows4j.nn.Conv1d;
-import io.flows4j.nn.Init;
-import io.flows4j.nn.Module;
-import io.flows4j.tensor.Rng;
-import io.flows4j.tensor.Shape;
 import io.flows4j.tensor.Tensor;
-import io.flows4j.tensor.kernels.Activation;
-import java.util.SplittableRandom;
 
 /**
- * The convolutional text encoder: an embedding ({@code sqrt(H)}-scaled, as in Glow-TTS), then
- * {@code layers} residual blocks, each
- *
- * <pre>
- * x = LayerNorm(x + dropout(relu(conv_k(x mask))))
- * </pre>
- *
- * and a 1x1 projection to the prior mean {@code mu} of every token. Output: the hidden states
- * {@code [batch, H, tokens]} (zero at padding; the duration predictor's input) and {@code mu}
- * {@code [batch, melChannels, tokens]} (zero at padding).
- *
- * <p>This is the convolution variant of issue 8's comparison; the self-attention variant of the
- * kit's reference model is not implemented yet.
+ * A text encoder of Glow-TTS (Kim et al. 2020): token ids to hidden states and the prior mean of
+ * every token. Implemented by {@link ConvTextEncoder} (residual convolution blocks) and {@link
+ * AttentionTextEncoder} (Transformer layers with relative-position self-attention); {@link
+ * GlowTtsConfig#encoderKind()} chooses.
  */
-final class TextEncoder extends Module implements DropoutSource {
-  private final int hidden;
-  private final double dropout;
-  private final Parameter embedding;
-  private final Conv1d[] convs;
-  private final ChannelLayerNorm[] norms;
-  private final Conv1d projection;
-  private Rng rng;
-
-  /** The encoder's outputs. */
+interface TextEncoder {
+  /**
+   * The encoder's outputs.
+   *
+   * @param hidden the hidden states, of shape {@code [batch, H, tokens]}, zero at padding (the
+   *     duration predictor's input)
+   * @param mean the prior mean of every token, of shape {@code [batch, melChannels, tokens]}, zero
+   *     at padding
+   */
   record Output(Var hidden, Var mean) {}
 
-  TextEncoder(
-      int symbols,
-      int hidden,
-      int layers,
-      int kernelSize,
-      double dropout,
-      int melChannels,
-      long seed) {
-    this.hidden = hidden;
-    this.dropout = dropout;
-    this.embedding =
-        registerParameter(
-            "embedding",
-            Init.normal(
-                Tensor.zeros(Shape.of(symbols, hidden)),
-                0,
-                1 / Math.sqrt(hidden),
-                new SplittableRandom(seed)));
-    this.convs = new Conv1d[layers];
-    this.norms = new ChannelLayerNorm[layers];
-    for (int i = 0; i < layers; i++) {
-      convs[i] =
-          registerModule(
-              "conv" + i,
-              new Conv1d(hidden, hidden, kernelSize, kernelSize / 2, 1, 1, true, seed + 1 + i));
-      norms[i] = registerModule("norm" + i, new ChannelLayerNorm(hidden));
-    }
-    this.projection =
-        registerModule("projection", new Conv1d(hidden, melChannels, 1, 0, 1, 1, true, seed + 100));
-    this.rng = new Rng(seed ^ 0x9E3779B97F4A7C15L);
-  }
-
   /**
-   * Encodes a padded batch of token sequences.
+   * Encodes a padded batch of token sequences. Padding changes no item's output: an item's values
+   * are the same alone and padded in a batch with longer items (to float rounding).
    *
    * @param tokens one id sequence per item
    * @param length the padded length, at least every sequence's length
-   * @param mask of shape {@code [batch, 1, length]}
+   * @param mask of shape {@code [batch, 1, length]}: 1 on each sequence's tokens, 0 beyond
+   * @throws IllegalArgumentException if a token id is outside {@code [0, symbols)}
    */
-  Output forward(int[][] tokens, int length, Tensor mask) {
-    Var x = SpeechOps.embed(embedding.var(), tokens, length, (float) Math.sqrt(hidden));
-    for (int i = 0; i < convs.length; i++) {
-      Var h = MathOps.activation(convs[i].forward(x, mask), Activation.RELU);
-      if (isTraining()) {
-        h = SpeechOps.dropout(h, dropout, rng);
-      }
-      x = norms[i].forward(ArithmeticOps.add(x, h));
-    }
-    x = SpeechOps.mask(x, mask);
-    Var mu = SpeechOps.mask(projection.forward(x, null), mask);
-    return new Output(x, mu);
-  }
-
-  @Override
-  public void reseedDropout(long seed) {
-    this.rng = new Rng(seed ^ 0x9E3779B97F4A7C15L);
-  }
+  Output forward(int[][] tokens, int length, Tensor mask);
 }

@@ -8,23 +8,41 @@ import io.flows4j.autodiff.Tape;
 import io.flows4j.autodiff.Var;
 import io.flows4j.bijectors.Transformed;
 import io.flows4j.io.FileFormatException;
+import io.flows4j.io.Json;
 import io.flows4j.io.SafeTensors;
 import io.flows4j.tensor.Rng;
 import io.flows4j.tensor.Shape;
 import io.flows4j.tensor.Tensor;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /** The whole model: masking, the loss's terms, synthesis, files. */
 class GlowTtsTest {
   /** A small model with every part of the tiny preset, on 8 mel channels. */
   static final GlowTtsConfig SMALL =
       new GlowTtsConfig(8, 8, 16, 2, 3, 0.1, 16, 3, 0.1, 2, 2, 12, 5, 1, 0.05);
+
+  /** {@link #SMALL} with a self-attention encoder of 2 layers (2 heads, window 4). */
+  static final GlowTtsConfig SMALL_ATTENTION =
+      SMALL.withEncoder(GlowTtsConfig.EncoderKind.ATTENTION, 2);
+
+  /** The members a model file's configuration had before the encoder kind existed. */
+  private static final Set<String> NEW_MEMBERS =
+      Set.of(
+          "encoder",
+          "encoderHeads",
+          "encoderWindow",
+          "encoderFilterChannels",
+          "encoderFilterKernel");
 
   /** Relative agreement of sums over different batch layouts (float rounding of long sums). */
   private static final double LAYOUT_TOL = 2e-5;
@@ -61,11 +79,12 @@ class GlowTtsTest {
     }
   }
 
-  @Test
+  @ParameterizedTest(name = "{0} encoder")
+  @ValueSource(strings = {"conv", "attention"})
   @DisplayName("padding changes no item's loss: batch sums equal the sums of the items alone")
-  void paddingInvariance() {
+  void paddingInvariance(String kind) {
     SyntheticSpeech d = data(31);
-    GlowTts m = initialised(SMALL, d, 5);
+    GlowTts m = initialised(kind.equals("conv") ? SMALL : SMALL_ATTENTION, d, 5);
     double[] batch = sums(m, d.batch());
     double nll = 0;
     double dur = 0;
@@ -214,16 +233,19 @@ class GlowTtsTest {
         .hasMessageContaining("[0, 8)");
   }
 
-  @Test
+  @ParameterizedTest(name = "{0} encoder")
+  @ValueSource(strings = {"conv", "attention"})
   @DisplayName("save and load reproduce the loss and the synthesis; other files are refused")
-  void saveAndLoad(@TempDir Path dir) throws IOException {
+  void saveAndLoad(String kind, @TempDir Path dir) throws IOException {
     SyntheticSpeech d = data(35);
-    GlowTts m = initialised(SMALL, d, 9);
+    GlowTtsConfig config = kind.equals("conv") ? SMALL : SMALL_ATTENTION;
+    GlowTts m = initialised(config, d, 9);
     Path file = dir.resolve("m.safetensors");
     m.save(file);
     GlowTts back = GlowTts.load(file);
     back.eval();
-    assertThat(back.config()).isEqualTo(SMALL);
+    assertThat(back.config()).isEqualTo(config);
+    assertThat(back.config().encoderKind().id()).isEqualTo(kind);
     assertThat(sums(back, d.batch())).containsExactly(sums(m, d.batch()));
     assertThat(back.synthesize(d.tokens.get(1), 0.5, 1.2, 3).toArray())
         .containsExactly(m.synthesize(d.tokens.get(1), 0.5, 1.2, 3).toArray());
@@ -232,6 +254,112 @@ class GlowTtsTest {
     assertThatThrownBy(() -> GlowTts.load(other))
         .isInstanceOf(FileFormatException.class)
         .hasMessageContaining("not a Glow-TTS model");
+  }
+
+  @Test
+  @DisplayName("a model file without the encoder members (written before them) loads as conv")
+  void oldFileLoadsAsConv(@TempDir Path dir) throws IOException {
+    SyntheticSpeech d = data(36);
+    GlowTts m = initialised(SMALL, d, 10);
+    Path file = dir.resolve("new.safetensors");
+    m.save(file);
+    SafeTensors.Contents c = SafeTensors.read(file);
+    Json.Obj cfg = (Json.Obj) Json.parse(c.metadata().get(GlowTts.KEY_CONFIG));
+    Map<String, Json> old = new LinkedHashMap<>(cfg.members());
+    old.keySet().removeAll(NEW_MEMBERS);
+    assertThat(old).hasSize(cfg.members().size() - NEW_MEMBERS.size());
+    Path oldFile = dir.resolve("old.safetensors");
+    SafeTensors.write(oldFile, c.tensors(), Map.of(GlowTts.KEY_CONFIG, new Json.Obj(old).write()));
+    GlowTts back = GlowTts.load(oldFile);
+    back.eval();
+    assertThat(back.config()).isEqualTo(SMALL);
+    assertThat(back.config().encoderKind()).isEqualTo(GlowTtsConfig.EncoderKind.CONV);
+    assertThat(sums(back, d.batch())).containsExactly(sums(m, d.batch()));
+  }
+
+  @Test
+  @DisplayName("the encoder members: JSON round trip, unknown kinds and bad sizes are refused")
+  void encoderConfig() {
+    GlowTtsConfig tiny = GlowTtsConfig.tiny(GlowTtsConfig.EncoderKind.ATTENTION);
+    assertThat(GlowTtsConfig.fromJson(tiny.toJson())).isEqualTo(tiny);
+    assertThat(tiny.encoderLayers()).isEqualTo(3);
+    assertThat(tiny.encoderHeads()).isEqualTo(2);
+    assertThat(tiny.encoderWindow()).isEqualTo(4);
+    assertThat(tiny.encoderFilterChannels()).isEqualTo(384);
+    assertThat(tiny.encoderFilterKernel()).isEqualTo(3);
+    assertThat(GlowTtsConfig.tiny(GlowTtsConfig.EncoderKind.CONV)).isEqualTo(GlowTtsConfig.tiny());
+    Map<String, Json> members = new LinkedHashMap<>(tiny.toJson().members());
+    members.put("encoder", new Json.Str("lstm"));
+    assertThatThrownBy(() -> GlowTtsConfig.fromJson(new Json.Obj(members)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("encoder must be conv or attention, but was 'lstm'");
+    assertThatThrownBy(() -> SMALL.withEncoder(GlowTtsConfig.EncoderKind.ATTENTION, 0))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("encoderLayers");
+    assertThatThrownBy(
+            () ->
+                new GlowTtsConfig(
+                    8,
+                    8,
+                    16,
+                    2,
+                    3,
+                    0.1,
+                    16,
+                    3,
+                    0.1,
+                    2,
+                    2,
+                    12,
+                    5,
+                    1,
+                    0.05,
+                    GlowTtsConfig.EncoderKind.ATTENTION,
+                    3,
+                    4,
+                    64,
+                    3))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("GlowTtsConfig: encoderHeads must divide hidden (16), but was 3");
+    assertThatThrownBy(
+            () ->
+                new GlowTtsConfig(
+                    8,
+                    8,
+                    16,
+                    2,
+                    3,
+                    0.1,
+                    16,
+                    3,
+                    0.1,
+                    2,
+                    2,
+                    12,
+                    5,
+                    1,
+                    0.05,
+                    GlowTtsConfig.EncoderKind.ATTENTION,
+                    2,
+                    -1,
+                    64,
+                    3))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("encoderWindow");
+  }
+
+  @Test
+  @DisplayName("the tiny attention preset has the kit's encoder size (0.85 M with the durations)")
+  void tinyAttentionPreset() {
+    GlowTts m = new GlowTts(GlowTtsConfig.tiny(GlowTtsConfig.EncoderKind.ATTENTION), 1);
+    long encoder = 0;
+    for (var e : m.namedParameters().entrySet()) {
+      if (!e.getKey().startsWith("decoder.")) {
+        encoder += e.getValue().size();
+      }
+    }
+    // Kit: encoder 0.85 M including the duration predictor (shared/speech/README.md, section 6).
+    assertThat(encoder).isBetween(840_000L, 860_000L);
   }
 
   @Test
