@@ -400,13 +400,14 @@ public final class FlowEstimator extends Estimator<FlowModel> {
       int steps = r.stepsRun() - resumedFromStep;
       return String.format(
           Locale.ROOT,
-          "spark fit: %d steps%s in %.1f s on %d partitions (%d jobs; per step %.1f ms in jobs, of"
+          "spark fit: %d steps%s in %.1f s on %d partition%s (%d jobs; per step %.1f ms in jobs, of"
               + " which %.1f ms computing), stopped: %s; %,d rows trained on, %,d held out, %,d"
               + " invalid rows dropped",
           steps,
           resumedFromStep > 0 ? " (resumed at step " + resumedFromStep + ")" : "",
           r.trainSeconds(),
           partitions,
+          partitions == 1 ? "" : "s",
           timings.jobs(),
           steps == 0 ? 0.0 : timings.jobSeconds() * 1e3 / steps,
           steps == 0 ? 0.0 : timings.computeSeconds() * 1e3 / steps,

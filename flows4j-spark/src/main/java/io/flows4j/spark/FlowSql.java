@@ -147,19 +147,27 @@ public final class FlowSql {
       return Double.isFinite(v) && Float.isFinite((float) v);
     }
 
-    private static int fieldIndex(Row r, String name) {
+    private int fieldIndex(Row r, String name) {
       try {
         return r.fieldIndex(name);
       } catch (IllegalArgumentException e) {
+        List<String> needed = new java.util.ArrayList<>(columns);
+        needed.addAll(contextColumns);
         throw new IllegalArgumentException(
-            "the struct has no field '" + name + "'; the model needs the fields " + columns(r), e);
+            "the struct has no field '"
+                + name
+                + "' (it has "
+                + fieldNames(r)
+                + "); the model needs the fields "
+                + needed,
+            e);
       } catch (UnsupportedOperationException e) {
         throw new IllegalArgumentException(
             "the struct's fields have no names; pass struct(col1, col2, ...) of named columns", e);
       }
     }
 
-    private static String columns(Row r) {
+    private static String fieldNames(Row r) {
       return r.schema() == null ? "?" : List.of(r.schema().fieldNames()).toString();
     }
   }

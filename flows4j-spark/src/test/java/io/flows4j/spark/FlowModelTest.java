@@ -283,4 +283,17 @@ class FlowModelTest {
       assertThat(out.get(i).getDouble(4)).isCloseTo(expected[i], within(PARITY));
     }
   }
+
+  @Test
+  void sqlFunctionNamesAMissingStructField() throws IOException {
+    Path file = save(TestModels.fitted("maf"), "sqlmissing");
+    SparkSession spark = SharedSpark.session();
+    FlowSql.register(spark, "flows4j_lp_missing", FlowModel.fromFile(file));
+    frame(TestModels.data(5, 14)).createOrReplaceTempView("few");
+
+    assertThatThrownBy(
+            () -> spark.sql("SELECT flows4j_lp_missing(struct(x, y)) FROM few").collectAsList())
+        .hasStackTraceContaining(
+            "the struct has no field 'z' (it has [x, y]); the model needs the fields [x, y, z]");
+  }
 }
