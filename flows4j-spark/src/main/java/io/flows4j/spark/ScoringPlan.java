@@ -5,6 +5,7 @@ import io.flows4j.data.Dataset;
 import io.flows4j.model.FittedModel;
 import java.io.Serializable;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -108,11 +109,12 @@ final class ScoringPlan implements Serializable {
         valid++;
       }
     }
-    float[] lp = valid == 0 ? new float[0] : logProb(x, valid, contextValues);
     List<Row> out = new ArrayList<>(n);
-    int v = 0;
     try (ModelCache.Lease lease = ModelCache.borrow(model.value())) {
-      Calibration cal = lease.model().calibration().orElse(null);
+      FittedModel m = lease.model();
+      float[] lp = valid == 0 ? new float[0] : logProb(m, x, valid, contextValues);
+      Calibration cal = m.calibration().orElse(null);
+      int v = 0;
       for (int i = 0; i < n; i++) {
         Row r = block.get(i);
         Object[] values = new Object[r.length() + outputs.count()];
@@ -131,27 +133,25 @@ final class ScoringPlan implements Serializable {
     return out;
   }
 
-  private float[] logProb(float[] x, int valid, List<String[]> context) {
-    try (ModelCache.Lease lease = ModelCache.borrow(model.value())) {
-      FittedModel m = lease.model();
-      float[] rowsData =
-          x.length == valid * features.dimension()
-              ? x
-              : java.util.Arrays.copyOf(x, valid * features.dimension());
-      Dataset data = Dataset.of(m.columnNames(), rowsData);
-      if (context == null) {
-        return m.logProb(data);
-      }
-      List<String> names = features.contextNames();
-      Map<String, String[]> raw = new HashMap<>();
-      for (int c = 0; c < names.size(); c++) {
-        String[] col = new String[valid];
-        for (int i = 0; i < valid; i++) {
-          col[i] = context.get(i)[c];
-        }
-        raw.put(names.get(c), col);
-      }
-      return m.logProb(data, raw);
+  /** {@code log p(x)} of the first {@code valid} rows of {@code x}, at their contexts. */
+  private float[] logProb(FittedModel m, float[] x, int valid, List<String[]> context) {
+    float[] rowsData =
+        x.length == valid * features.dimension()
+            ? x
+            : Arrays.copyOf(x, valid * features.dimension());
+    Dataset data = Dataset.of(m.columnNames(), rowsData);
+    if (context == null) {
+      return m.logProb(data);
     }
+    List<String> names = features.contextNames();
+    Map<String, String[]> raw = new HashMap<>();
+    for (int c = 0; c < names.size(); c++) {
+      String[] col = new String[valid];
+      for (int i = 0; i < valid; i++) {
+        col[i] = context.get(i)[c];
+      }
+      raw.put(names.get(c), col);
+    }
+    return m.logProb(data, raw);
   }
 }
