@@ -226,57 +226,47 @@ final class ParameterLayout implements Serializable {
 
     /** Adds {@code scale} times every parameter's gradient to {@code acc[0, parameterFloats)}. */
     void addGradients(float[] acc, float scale) {
-      int at = 0;
-      for (Parameter p : parameters) {
-        Tensor g = p.grad();
-        float[] a = g.data();
-        int o = g.offset();
-        for (int i = 0; i < g.size(); i++) {
-          acc[at + i] += scale * a[o + i];
-        }
-        at += g.size();
-      }
+      addScaled(parameters.stream().map(Parameter::grad).toList(), acc, scale);
     }
 
     /** Sets every parameter's gradient to {@code (float) (sum[i] * scale)}. */
     void setGradients(double[] sum, double scale) {
-      int at = 0;
-      for (Parameter p : parameters) {
-        Tensor g = p.grad();
-        float[] a = g.data();
-        int o = g.offset();
-        for (int i = 0; i < g.size(); i++) {
-          a[o + i] = (float) (sum[at + i] * scale);
-        }
-        at += g.size();
-      }
+      setScaled(parameters.stream().map(Parameter::grad).toList(), sum, scale);
     }
 
     /** Adds {@code weight} times every parameter value to {@code acc[0, parameterFloats)}. */
     void addParameters(float[] acc, float weight) {
-      int at = 0;
-      for (Parameter p : parameters) {
-        Tensor v = p.value();
-        float[] a = v.data();
-        int o = v.offset();
-        for (int i = 0; i < v.size(); i++) {
-          acc[at + i] += weight * a[o + i];
-        }
-        at += v.size();
-      }
+      addScaled(parameters.stream().map(Parameter::value).toList(), acc, weight);
     }
 
     /** Sets every parameter to {@code (float) (sum[i] * scale)}. */
     void setParameters(double[] sum, double scale) {
+      setScaled(parameters.stream().map(Parameter::value).toList(), sum, scale);
+    }
+
+    /** {@code acc[k] += scale * t[k]} over the tensors laid end to end. */
+    private static void addScaled(List<Tensor> tensors, float[] acc, float scale) {
       int at = 0;
-      for (Parameter p : parameters) {
-        Tensor v = p.value();
-        float[] a = v.data();
-        int o = v.offset();
-        for (int i = 0; i < v.size(); i++) {
+      for (Tensor t : tensors) {
+        float[] a = t.data();
+        int o = t.offset();
+        for (int i = 0; i < t.size(); i++) {
+          acc[at + i] += scale * a[o + i];
+        }
+        at += t.size();
+      }
+    }
+
+    /** {@code t[k] = (float) (sum[k] * scale)} over the tensors laid end to end. */
+    private static void setScaled(List<Tensor> tensors, double[] sum, double scale) {
+      int at = 0;
+      for (Tensor t : tensors) {
+        float[] a = t.data();
+        int o = t.offset();
+        for (int i = 0; i < t.size(); i++) {
           a[o + i] = (float) (sum[at + i] * scale);
         }
-        at += v.size();
+        at += t.size();
       }
     }
   }
